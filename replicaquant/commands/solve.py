@@ -1,0 +1,34 @@
+"""``replicaquant solve``: one RS saddle point, printed as a table or JSON."""
+from __future__ import annotations
+
+from ._common import add_model_args, dump_json, model_from_args
+
+
+def register(sub) -> None:
+    p = sub.add_parser("solve", help="solve the RS saddle point at one parameter point",
+                       description="Solve the replica-symmetric saddle point and print order "
+                                   "parameters, errors, the AT value and convergence.")
+    add_model_args(p)
+    p.add_argument("--init", choices=("default", "multi"), default="default",
+                   help="'multi' tries an uninformed and an informed start and keeps the lowest free energy")
+    p.add_argument("--tol", type=float, default=1e-11, help="tolerance on the undamped residual")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..rs import solve_rs
+
+    model = model_from_args(args)
+    sol = solve_rs(model, init="multi" if args.init == "multi" else None, tol=args.tol, warn=False)
+    if args.json:
+        d = {"model": repr(model), "levels": model.levels}
+        d.update(sol.as_dict())
+        print(dump_json(d))
+    else:
+        print(sol)
+        verdict = "RS stable (at < 1)" if sol.rs_stable else (
+            "RS unstable: at = inf for discrete levels at beta = inf" if sol.at == float("inf")
+            else "RS unstable (at >= 1): replica symmetry breaking expected")
+        print(f"  {'verdict':>15s} = {verdict}")
+    return 0 if sol.converged else 1

@@ -1,0 +1,233 @@
+"""Gaussian averages of the single-site kernels, resolved at any beta.
+
+``gauss_expect`` computes, for ``h ~ N(mu, sig**2)``,
+
+    E[phi], E[<w>], E[<w>**2], E[<w**2>], E[beta Var], E[(beta Var)**2]
+
+where the brackets are the level measure with parameters ``(a, b=h)`` (see ``kernels``).
+
+At large beta ``<w>_h`` is a smoothed staircase whose steps sit at the thresholds
+``theta_k = a (c_k + c_{k+1})/2`` with width ``eps_k = 1/(beta (c_{k+1} - c_k))``: the
+log-odds of two neighbouring levels is ``(h - theta_k)/eps_k``.  A fixed Gauss-Hermite rule
+cannot see a step much narrower than its node spacing, so the line ``[mu - L sig, mu + L sig]``
+is cut into panels: unit-``sig`` panels for the Gaussian weight, plus, around every threshold
+that is sharper than ``sig``, breakpoints at ``theta_k + eps_k t`` for a graded set of ``t``
+(the step is then smooth on every panel), and each panel gets a Gauss-Legendre rule.
+Accuracy (checked by the tests against a 40,001-point grid): better than 1e-9 for
+beta <= 100 and K <= 64.
+
+``gauss_expect_inf`` is the beta = inf limit in closed form (normal CDF, pdf at thresholds).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .kernels import site_moments
+
+N_OUT = 6
+_L = 9.0  # half-width of the Gaussian support in units of sig: P(|z| > 9) = 2.3e-19
+_GL_N = 8
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(_GL_N)
+# graded breakpoints around a sharp threshold, in units of its width eps
+_T_GRADED = np.array([0.0, 1.0, -1.0, 2.5, -2.5, 5.0, -5.0, 9.0, -9.0, 15.0, -15.0,
+                      24.0, -24.0, 38.0, -38.0])
+_T_MAX = 38.0  # exp(-38) = 3e-17: beyond this the step has fully settled
+_INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+@njit(cache=True)
+def _active_span(levels, a, beta, i):
+    """Span of the levels carrying weight > exp(-20) of the top two at threshold ``i``.
+
+    At ``h = theta_i`` the log-weight gap of level ``j`` is
+    ``beta a/2 [(c_j - mid)**2 - (dc/2)**2]`` with ``mid = (c_i + c_{i+1})/2``.  When thresholds
+    are packed closer than their own width, many levels are active together and the step
+    is as narrow as ``1/(beta span)``, not ``1/(beta dc)``.
+    """
+    mid = 0.5 * (levels[i] + levels[i + 1])
+    base = 0.25 * (levels[i + 1] - levels[i]) ** 2
+    lo = i
+    while lo > 0 and 0.5 * beta * a * ((levels[lo - 1] - mid) ** 2 - base) < 20.0:
+        lo -= 1
+    hi = i + 1
+    n = levels.size
+    while hi < n - 1 and 0.5 * beta * a * ((levels[hi + 1] - mid) ** 2 - base) < 20.0:
+        hi += 1
+    return levels[hi] - levels[lo]
+
+
+@njit(cache=True)
+def _breakpoints(levels, a, beta, mu, sig):
+    lo = mu - _L * sig
+    hi = mu + _L * sig
+    n_coarse = int(2 * _L) + 1
+    k = levels.size
+    buf = np.empty(n_coarse + 2 * (k - 1) * _T_GRADED.size)
+    nb = 0
+    for j in range(n_coarse):
+        buf[nb] = lo + j * sig
+        nb += 1
+    last_theta = -np.inf
+    last_eps = 0.0
+    for i in range(k - 1):
+        # the pair width sets how far the exponential tail of the step reaches; the
+        # active-span width (<= pair width) sets how narrow its core is
+        eps_pair = 1.0 / (beta * (levels[i + 1] - levels[i]))
+        # isolated step (beta a dc^2 > 1): width eps_pair; packed levels (beta a dc^2 < 1): the
+        # level weights form a Gaussian of std 1/sqrt(beta a) in c, whose edges move on the
+        # scale sqrt(a/beta) in h
+        eps = min(eps_pair, math.sqrt(a / beta))
+        if eps >= 0.5 * sig:
+            continue
+        theta = 0.5 * a * (levels[i] + levels[i + 1])
+        if theta + _T_MAX * eps_pair < lo or theta - _T_MAX * eps_pair > hi:
+            continue
+        # a neighbour refined with (nearly) the same widths already resolves this step
+        if theta - last_theta < 2.0 * eps and eps > 0.5 * last_eps:
+            continue
+        last_theta = theta
+        last_eps = eps
+        # the exponential tail of this step is hidden behind the neighbouring steps
+        left = lo
+        if i > 0:
+            left = max(lo, 0.5 * a * (levels[i - 1] + levels[i]))
+        right = hi
+        if i < k - 2:
+            right = min(hi, 0.5 * a * (levels[i + 1] + levels[i + 2]))
+        for t in _T_GRADED:
+            x = theta + eps * t
+            if lo < x < hi:
+                buf[nb] = x
+                nb += 1
+        if eps_pair > 2.0 * eps:
+            for t in _T_GRADED[5:]:
+                x = theta + min(eps_pair, sig) * t
+                if left < x < right:
+                    buf[nb] = x
+                    nb += 1
+    out = np.sort(buf[:nb])
+    return out
+
+
+@njit(cache=True)
+def gauss_expect(levels, a, beta, mu, sig, out):
+    """Fill ``out[0:6]`` with ``E[phi, <w>, <w>^2, <w^2>, bvar, bvar^2]`` for ``h ~ N(mu, sig^2)``."""
+    for j in range(N_OUT):
+        out[j] = 0.0
+    if sig <= 0.0:
+        p, m, s, v = site_moments(levels, a, mu, beta)
+        out[0] = p
+        out[1] = m
+        out[2] = m * m
+        out[3] = s
+        out[4] = v
+        out[5] = v * v
+        return
+    bps = _breakpoints(levels, a, beta, mu, sig)
+    tiny = 1e-13 * sig
+    for ip in range(bps.size - 1):
+        x0 = bps[ip]
+        x1 = bps[ip + 1]
+        half = 0.5 * (x1 - x0)
+        if half <= tiny:
+            continue
+        mid = 0.5 * (x1 + x0)
+        for g in range(_GL_N):
+            h = mid + half * _GL_X[g]
+            u = (h - mu) / sig
+            w = half * _GL_W[g] * _INV_SQRT2PI * math.exp(-0.5 * u * u) / sig
+            p, m, s, v = site_moments(levels, a, h, beta)
+            out[0] += w * p
+            out[1] += w * m
+            out[2] += w * m * m
+            out[3] += w * s
+            out[4] += w * v
+            out[5] += w * v * v
+
+
+@njit(cache=True)
+def _ncdf(x):
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+@njit(cache=True)
+def gauss_expect_inf(levels, a, mu, sig, out):
+    """beta = inf version of :func:`gauss_expect` in closed form.
+
+    ``<w>_h`` is the level ``c_k`` on the cell ``(theta_{k-1}, theta_k)``;
+    ``E[beta Var]`` is replaced by ``chi = sum_k (c_{k+1} - c_k) p(theta_k)`` (the derivative
+    of the staircase), and ``out[5]`` (the AT moment) is ``inf``.
+    """
+    k = levels.size
+    for j in range(N_OUT):
+        out[j] = 0.0
+    if sig <= 0.0:
+        # deterministic field: chi is zero unless it sits exactly on a threshold
+        i = 0
+        best = -np.inf
+        for j in range(k):
+            e = mu * levels[j] - 0.5 * a * levels[j] ** 2
+            if e > best:
+                best = e
+                i = j
+        out[0] = best
+        out[1] = levels[i]
+        out[2] = levels[i] ** 2
+        out[3] = levels[i] ** 2
+        out[5] = np.inf
+        return
+    cdf_prev = 0.0
+    pdf_prev = 0.0
+    for j in range(k):
+        if j < k - 1:
+            u = (0.5 * a * (levels[j] + levels[j + 1]) - mu) / sig
+            cdf = _ncdf(u)
+            pdf = _INV_SQRT2PI * math.exp(-0.5 * u * u)
+        else:
+            cdf = 1.0
+            pdf = 0.0
+        p = cdf - cdf_prev
+        c = levels[j]
+        # int_cell h phi = mu P + sig (pdf(u_{j-1}) - pdf(u_j))
+        hmean = mu * p + sig * (pdf_prev - pdf)
+        out[0] += c * hmean - 0.5 * a * c * c * p
+        out[1] += c * p
+        out[2] += c * c * p
+        if j < k - 1:
+            out[4] += (levels[j + 1] - c) * pdf / sig
+        cdf_prev = cdf
+        pdf_prev = pdf
+    out[3] = out[2]
+    out[5] = np.inf
+
+
+def expect(levels, a, beta, mu, sig) -> np.ndarray:
+    """Python wrapper: the six Gaussian averages as an array (beta may be ``inf``)."""
+    out = np.empty(N_OUT)
+    levels = np.ascontiguousarray(levels, dtype=float)
+    if np.isinf(beta):
+        gauss_expect_inf(levels, float(a), float(mu), float(sig), out)
+    else:
+        gauss_expect(levels, float(a), float(beta), float(mu), float(sig), out)
+    return out
+
+
+def expect_bruteforce(levels, a, beta, mu, sig, n_grid: int = 40_001, half_width: float = 12.0):
+    """Reference: trapezoid rule on a uniform ``n_grid``-point grid over ``mu ± half_width sig``.
+
+    Slow; for tests and benchmarks only.  The trapezoid rule converges geometrically for the
+    analytic, Gaussian-decaying integrands here as long as the grid resolves the step width.
+    """
+    from .kernels import site_moments_array
+
+    h = mu + sig * np.linspace(-half_width, half_width, n_grid)
+    dens = np.exp(-0.5 * ((h - mu) / sig) ** 2) / (sig * np.sqrt(2 * np.pi))
+    w = np.full(n_grid, h[1] - h[0])
+    w[0] = w[-1] = 0.5 * (h[1] - h[0])
+    w = w * dens
+    r = site_moments_array(levels, a, h, beta)
+    vals = [r["phi"], r["mean"], r["mean"] ** 2, r["second"], r["bvar"], r["bvar"] ** 2]
+    return np.array([np.dot(w, v) for v in vals])
