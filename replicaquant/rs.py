@@ -201,8 +201,12 @@ class RSSolution:
 # solver
 
 
-class _RSMap:
-    """The RS iteration ``(m, q, chi) -> prior side(channel side(m, q, chi))``."""
+class RSMap:
+    """The RS iteration ``(m, q, chi) -> prior side(channel side(m, q, chi))``.
+
+    Calling it applies the undamped map (one step of state evolution); ``evaluate`` also
+    returns the conjugates and the full prior-side vector ``[E phi, m, q, Q, chi, E bvar^2]``.
+    """
 
     def __init__(self, model: Model):
         self.model = model
@@ -286,7 +290,7 @@ def solve_rs(model: Model, *, init=None, mixing: float = 0.5, tol: float = 1e-11
         raise ValueError(f"mixing must be in (0, 1], got {mixing}")
     if not tol > 0:
         raise ValueError(f"tol must be > 0, got {tol}")
-    rsmap = _RSMap(model)
+    rsmap = RSMap(model)
     if isinstance(init, str):
         if init != "multi":
             raise ValueError(f"init must be None, a solution, a triple or 'multi', got {init!r}")
