@@ -34,7 +34,7 @@ def residual_norm(x: np.ndarray, fx: np.ndarray) -> float:
 def fixed_point(F: Callable[[np.ndarray], np.ndarray], x0, *, mixing: float = 0.5,
                 tol: float = 1e-10, max_iter: int = 2000, anderson: int = 5,
                 feasible: Callable[[np.ndarray], bool] | None = None,
-                record: bool = False) -> FixedPointResult:
+                record: bool = False, patience: int | None = None) -> FixedPointResult:
     """Iterate ``x <- F(x)`` to a fixed point.
 
     Parameters
@@ -54,6 +54,9 @@ def fixed_point(F: Callable[[np.ndarray], np.ndarray], x0, *, mixing: float = 0.
         step and the Anderson history is reset.
     record : bool
         Keep the residual of every iteration in ``history``.
+    patience : int, optional
+        Stop early (not converged, message "stagnated") when the smallest residual seen has not
+        decreased by 1% within this many iterations.
     """
     x = np.array(x0, dtype=float)
     dx_hist: list[np.ndarray] = []
@@ -63,6 +66,7 @@ def fixed_point(F: Callable[[np.ndarray], np.ndarray], x0, *, mixing: float = 0.
     hist = []
     res = np.inf
     fx = x
+    best_seen, best_it = np.inf, 0
     for it in range(1, max_iter + 1):
         fx = np.asarray(F(x), dtype=float)
         if not np.all(np.isfinite(fx)):
@@ -74,6 +78,12 @@ def fixed_point(F: Callable[[np.ndarray], np.ndarray], x0, *, mixing: float = 0.
             hist.append(res)
         if res < tol:
             return FixedPointResult(x, fx, True, it, res, "converged", tuple(hist))
+        if res < 0.99 * best_seen:
+            best_seen, best_it = res, it
+        elif patience is not None and it - best_it > patience:
+            return FixedPointResult(x, fx, False, it, res,
+                                    f"stagnated: residual {res:.3e} not improving for {patience} iterations",
+                                    tuple(hist))
         step = x + mixing * g
         if anderson > 0:
             if res > 10.0 * best:  # stagnation or blow-up: restart the history

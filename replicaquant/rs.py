@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from .fixed_point import fixed_point
+from .fixed_point import FixedPointResult, fixed_point, residual_norm
 from .model import Model
 from .quadrature import N_OUT, gauss_expect, gauss_expect_inf
 from .teachers import GaussianTeacher
@@ -258,7 +258,7 @@ def _build_solution(model, rsmap, x, fp, branches=()):
 
 def solve_rs(model: Model, *, init=None, mixing: float = 0.5, tol: float = 1e-11,
              max_iter: int = 3000, anderson: int = 5, strict: bool = False,
-             warn: bool = True) -> RSSolution:
+             warn: bool = True, fallback: bool = True) -> RSSolution:
     """Solve the RS saddle-point equations of ``model``.
 
     Parameters
@@ -279,6 +279,12 @@ def solve_rs(model: Model, *, init=None, mixing: float = 0.5, tol: float = 1e-11
         Raise :class:`ConvergenceError` instead of warning when not converged.
     warn : bool
         Emit a ``RuntimeWarning`` on non-convergence (ignored when ``strict``).
+    fallback : bool
+        If the accelerated iteration fails, retry from its best iterate with a Newton-type root
+        finder on ``F(x) - x`` (MINPACK hybrd), then with plain heavily damped iteration
+        (``mixing = 0.1``).  The method that converged is named in ``message``; convergence is
+        always judged on the same undamped residual.  Needed e.g. deep in the RSB phase at
+        small alpha, where ``chi`` is O(100) and the undamped map oscillates.
 
     Returns
     -------
@@ -307,8 +313,8 @@ def solve_rs(model: Model, *, init=None, mixing: float = 0.5, tol: float = 1e-11
 
     sols = []
     for x0 in starts:
-        fp = fixed_point(rsmap, x0, mixing=mixing, tol=tol, max_iter=max_iter,
-                         anderson=anderson, feasible=rsmap.feasible)
+        fp = _solve_from(rsmap, x0, mixing=mixing, tol=tol, max_iter=max_iter, anderson=anderson,
+                         fallback=fallback)
         x = fp.x if np.all(np.isfinite(fp.x)) else x0
         sols.append(_build_solution(model, rsmap, x, fp))
 
@@ -321,6 +327,38 @@ def solve_rs(model: Model, *, init=None, mixing: float = 0.5, tol: float = 1e-11
         if warn:
             warnings.warn(msg, RuntimeWarning, stacklevel=2)
     return sol
+
+
+def _solve_from(rsmap, x0, *, mixing, tol, max_iter, anderson, fallback):
+    fp = fixed_point(rsmap, x0, mixing=mixing, tol=tol, max_iter=max_iter, anderson=anderson,
+                     feasible=rsmap.feasible, patience=200 if fallback else None)
+    if fp.converged or not fallback:
+        return fp
+    from scipy.optimize import root
+
+    start = fp.x if np.all(np.isfinite(fp.x)) and rsmap.feasible(fp.x) else np.asarray(x0, float)
+    with np.errstate(all="ignore"):
+        try:
+            r = root(lambda x: rsmap(x) - x if rsmap.feasible(x) else np.full(3, 1e3),
+                     start, method="hybr", tol=tol * 1e-2)
+            xr = r.x
+        except (ValueError, FloatingPointError):  # pragma: no cover - defensive
+            xr = None
+    if xr is not None and np.all(np.isfinite(xr)) and rsmap.feasible(xr):
+        fx = rsmap(xr)
+        res = residual_norm(xr, fx)
+        if res < tol:
+            return FixedPointResult(xr, fx, True, fp.iterations + int(r.nfev), res,
+                                    "converged (root-finder fallback after the accelerated iteration failed)")
+    fp2 = fixed_point(rsmap, start, mixing=0.1, tol=tol, max_iter=10 * max_iter, anderson=0,
+                      feasible=rsmap.feasible)
+    it = fp.iterations + fp2.iterations
+    if fp2.converged:
+        return FixedPointResult(fp2.x, fp2.fx, True, it, fp2.residual,
+                                "converged (damped fallback, mixing 0.1, after the accelerated iteration failed)")
+    best = fp if fp.residual <= fp2.residual else fp2
+    return FixedPointResult(best.x, best.fx, False, it, best.residual,
+                            f"no convergence (accelerated, root-finder and damped attempts; best residual {best.residual:.3e})")
 
 
 def _select_branch(sols):
