@@ -13,7 +13,7 @@ cannot see a step much narrower than its node spacing, so the line ``[mu - L sig
 is cut into panels: unit-``sig`` panels for the Gaussian weight, plus, around every threshold
 that is sharper than ``sig``, breakpoints at ``theta_k + eps_k t`` for a graded set of ``t``
 (the step is then smooth on every panel), and each panel gets a Gauss-Legendre rule.
-Accuracy (checked by the tests against a 40,001-point grid): better than 1e-9 for
+Accuracy (checked by the tests against a 40,001-point grid): better than 1e-8 for
 beta <= 100 and K <= 64.
 
 ``gauss_expect_inf`` is the beta = inf limit in closed form (normal CDF, pdf at thresholds).

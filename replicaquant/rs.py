@@ -99,7 +99,9 @@ def _teacher_arrays(teacher):
 def channel_conjugates(alpha: float, rho: float, noise_var: float, m: float, q: float, chi: float):
     """``(mhat, qhat, Ahat)`` from the square-loss channel: SPEC §2."""
     mhat = alpha / (1.0 + chi)
-    qhat = alpha * (rho - 2.0 * m + q + noise_var) / (1.0 + chi) ** 2
+    # divide twice instead of by (1 + chi)**2: no overflow (and no RuntimeWarning) when a
+    # non-convergent iteration drives chi beyond 1e154; qhat then underflows quietly to 0
+    qhat = mhat * (rho - 2.0 * m + q + noise_var) / (1.0 + chi)
     return mhat, max(qhat, 0.0), mhat
 
 
@@ -115,7 +117,7 @@ def free_energy_rs(model: Model, m, q, Q, chi, mhat, qhat, Ahat, e_phi) -> float
 
 def train_error_rs(model: Model, m, q, chi) -> float:
     """``(rho - 2m + q + noise_var)/(1+chi)^2 + chi/(beta (1+chi))``: mean squared training residual."""
-    r = (model.rho - 2 * m + q + model.noise_var) / (1 + chi) ** 2
+    r = (model.rho - 2 * m + q + model.noise_var) / (1 + chi) / (1 + chi)  # no overflow at huge chi
     if np.isfinite(model.beta):
         r += chi / (model.beta * (1 + chi))
     return float(r)
@@ -329,9 +331,29 @@ def solve_rs(model: Model, *, init=None, mixing: float = 0.5, tol: float = 1e-11
     return sol
 
 
+# beta = inf only: chi = sum_k dc_k p_h(theta_k) is unbounded.  Where the RS ground state
+# interpolates (zero training error, e.g. one bit at alpha < 1) there is no finite saddle point
+# and the iteration drives chi -> inf; beyond this value an apparent fixed point is a
+# floating-point artefact (mhat**2 underflows), so it is reported as non-convergence.
+_CHI_DIVERGED = 1e12
+
+
+def _diverged(rsmap, x) -> bool:
+    return bool(np.isinf(rsmap.model.beta) and x[2] > _CHI_DIVERGED)
+
+
+def _divergence_message(x) -> str:
+    return (f"no finite saddle point: chi diverges (chi = {x[2]:.3e} > {_CHI_DIVERGED:g}); at "
+            f"beta = inf the RS ground state interpolates (zero training error)")
+
+
 def _solve_from(rsmap, x0, *, mixing, tol, max_iter, anderson, fallback):
+    import dataclasses
+
     fp = fixed_point(rsmap, x0, mixing=mixing, tol=tol, max_iter=max_iter, anderson=anderson,
                      feasible=rsmap.feasible, patience=200 if fallback else None)
+    if fp.converged and _diverged(rsmap, fp.x):
+        fp = dataclasses.replace(fp, converged=False, message=_divergence_message(fp.x))
     if fp.converged or not fallback:
         return fp
     from scipy.optimize import root
@@ -344,7 +366,7 @@ def _solve_from(rsmap, x0, *, mixing, tol, max_iter, anderson, fallback):
             xr = r.x
         except (ValueError, FloatingPointError):  # pragma: no cover - defensive
             xr = None
-    if xr is not None and np.all(np.isfinite(xr)) and rsmap.feasible(xr):
+    if xr is not None and np.all(np.isfinite(xr)) and rsmap.feasible(xr) and not _diverged(rsmap, xr):
         fx = rsmap(xr)
         res = residual_norm(xr, fx)
         if res < tol:
@@ -353,10 +375,13 @@ def _solve_from(rsmap, x0, *, mixing, tol, max_iter, anderson, fallback):
     fp2 = fixed_point(rsmap, start, mixing=0.1, tol=tol, max_iter=10 * max_iter, anderson=0,
                       feasible=rsmap.feasible)
     it = fp.iterations + fp2.iterations
-    if fp2.converged:
+    if fp2.converged and not _diverged(rsmap, fp2.x):
         return FixedPointResult(fp2.x, fp2.fx, True, it, fp2.residual,
                                 "converged (damped fallback, mixing 0.1, after the accelerated iteration failed)")
     best = fp if fp.residual <= fp2.residual else fp2
+    if _diverged(rsmap, fp.x) or _diverged(rsmap, fp2.x):
+        return FixedPointResult(best.x, best.fx, False, it, best.residual,
+                                _divergence_message(fp2.x if _diverged(rsmap, fp2.x) else fp.x))
     return FixedPointResult(best.x, best.fx, False, it, best.residual,
                             f"no convergence (accelerated, root-finder and damped attempts; best residual {best.residual:.3e})")
 
