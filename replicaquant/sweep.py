@@ -1,0 +1,856 @@
+"""Parameter sweeps of the RS saddle point: continuation, both directions, checkpoints, parallel.
+
+:func:`sweep` solves the replica-symmetric saddle point (:func:`replicaquant.rs.solve_rs`) on the
+Cartesian product of parameter axes and returns an :class:`xarray.Dataset`.
+
+* **Continuation.**  The *last* axis given is the continuation axis.  Every combination of the
+  other axes is a *line*, solved sequentially along the continuation axis: point ``i`` is
+  warm-started from point ``i - 1`` through a polynomial predictor (quadratic/linear
+  extrapolation of ``x = (m, q, chi)`` in the axis coordinate, see :func:`_predict`).  The first
+  point of a pass is solved with ``solve_rs(init="multi")`` (uninformed and informed starts, lowest
+  free energy).  A warm start that does not converge is retried cold (``init=None``), then with
+  ``init="multi"``; the method used is recorded per point (``method_fwd``/``method_bwd``, codes
+  in :data:`METHOD_CODES`).
+* **Both directions.**  With ``bidirectional=True`` each line is also continued backwards (from
+  a multi start at its last point).  Where the passes end on different fixed points (coexisting
+  branches, hysteresis around a first-order transition) the main variables hold the branch of
+  *lower free energy* ``f`` (the thermodynamic one; the same rule as ``solve_rs(init="multi")``);
+  both passes are kept as ``<field>_fwd`` / ``<field>_bwd``, ``selected`` says which one is in
+  the main variables (0 forward, 1 backward) and ``n_branches`` counts the distinct converged
+  fixed points met at the point (forward, backward and the extra branches of multi-start
+  solves).  *Certified reuse:* while the backward pass sits on the forward solution at point
+  ``i + 1`` and the forward step ``i -> i + 1`` was a smooth continuation step (prediction error
+  at most 1/10 of the step, see :func:`_run_pass`), continuing backwards would retrace that step,
+  so the forward solution at ``i`` is taken without a solve (method code ``REUSED``).  A change of
+  branch in the forward pass is never smooth, so the backward pass solves every point from there
+  on until it is back on the forward solution.  ``bidirectional="full"`` solves every backward
+  point (for checking; the tests compare both).
+* **Checkpoints.**  With ``out=...`` finished lines are written in chunks to ``<out>.parts/``
+  (atomic writes, a JSON manifest with the sweep's definition hash and a SHA-256 per chunk).  A
+  rerun of the same sweep loads the finished chunks and solves only the missing lines.  A
+  manifest of a *different* sweep, or an unreadable manifest, raises :class:`CheckpointError`
+  (nothing is overwritten); a missing, truncated or corrupt chunk emits a
+  :class:`CheckpointWarning`, is renamed ``*.corrupt`` and its lines are recomputed.  The final
+  dataset is written atomically (temporary file in the same directory, ``fsync``,
+  ``os.replace``) as netCDF (scipy engine: netCDF3 64-bit offset, always available), after which
+  the parts directory is removed.
+* **Parallel.**  Lines are the unit of work.  ``workers=None`` uses a local process pool with
+  every core, ``workers=1`` runs in-process; ``scheduler="tcp://host:port"`` or a
+  ``distributed.Client`` submits the same lines to a Dask cluster (optional dependency
+  ``replicaquant[distributed]``).  Results do not depend on how the lines were distributed.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import inspect
+import io
+import json
+import math
+import os
+import shutil
+import sys
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ._validation import check_int
+from .model import Model
+from .quantizers import BaseQuantizer
+from .rs import RSSolution, solve_rs
+from .teachers import DiscreteTeacher, GaussianTeacher
+
+__all__ = ["sweep", "CheckpointError", "CheckpointWarning", "METHOD_CODES", "SWEEP_AXES",
+           "load_sweep"]
+
+#: Parameters that may be swept (``sweep(model, <name>=values)``).
+FLOAT_AXES = ("alpha", "beta", "lam", "noise_var", "width", "gamma", "scale", "rho")
+INT_AXES = ("bits",)
+OBJECT_AXES = ("quantizer", "teacher")
+SWEEP_AXES = FLOAT_AXES + INT_AXES + OBJECT_AXES
+
+#: How a point was obtained (``method_fwd`` / ``method_bwd``).
+MULTI_START, WARM, COLD_RETRY, MULTI_RETRY, REUSED = 0, 1, 2, 3, 4
+METHOD_CODES = {
+    MULTI_START: "multi start (first point of a pass, or restart after a point where every attempt failed)",
+    WARM: "warm start from the neighbouring point (continuation predictor)",
+    COLD_RETRY: "cold retry (init=None) after the warm start did not converge",
+    MULTI_RETRY: "multi-start retry (init='multi') after warm and cold starts did not converge",
+    REUSED: "backward pass: forward solution reused (backward pass on the forward solution at the "
+            "previous point and the forward step between the two points was a smooth continuation step)",
+}
+
+_SOLVER_KEYS = ("mixing", "tol", "max_iter", "anderson", "fallback")
+_BRANCH_TOL = 1e-6  # same fixed point iff sum|dx| <= _BRANCH_TOL * max(1, sum|x|) (as rs._select_branch)
+_FORMAT = 1
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint directory that cannot be used (another sweep's, or an unreadable manifest)."""
+
+
+class CheckpointWarning(RuntimeWarning):
+    """A checkpoint chunk was missing, truncated or corrupt; its lines are recomputed."""
+
+
+# ---------------------------------------------------------------------------------------------
+# axes
+
+
+@dataclass(frozen=True)
+class _Axis:
+    name: str
+    values: tuple          # what is passed to Model.replace
+    coord: np.ndarray      # the dataset coordinate (float, int or repr strings)
+    numeric: bool          # continuation predictor allowed (real-valued parameter)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def _point_model(model: Model, changes: dict) -> Model:
+    """``model.replace(**changes)`` with a ``ValueError`` naming the parameter for misfits."""
+    try:
+        return model.replace(**dict(changes))
+    except TypeError:
+        quant = changes.get("quantizer", model.quantizer)
+        accepted = inspect.signature(type(quant)).parameters
+        bad = [k for k in changes if k in ("bits", "width", "gamma", "scale") and k not in accepted]
+        raise ValueError(f"{', '.join(bad) or 'axis'}: not a parameter of {type(quant).__name__} "
+                         f"(it takes {', '.join(accepted)})") from None
+
+
+def _make_axis(name: str, values) -> _Axis:
+    if name not in SWEEP_AXES:
+        raise ValueError(f"unknown sweep axis {name!r}; allowed: {', '.join(SWEEP_AXES)}")
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+        raise ValueError(f"{name}: sweep axis must be a 1-D sequence of values, got {values!r}")
+    vals = list(values.tolist() if isinstance(values, np.ndarray) else values)
+    if len(vals) == 0:
+        raise ValueError(f"{name}: sweep axis must not be empty")
+    if name in OBJECT_AXES:
+        kind = BaseQuantizer if name == "quantizer" else (GaussianTeacher, DiscreteTeacher)
+        for v in vals:
+            if not isinstance(v, kind):
+                raise ValueError(f"{name}: expected {name} objects, got {type(v).__name__}")
+        reprs = [repr(v) for v in vals]
+        if len(set(reprs)) != len(reprs):
+            raise ValueError(f"{name}: the values must have distinct reprs (they label the coordinate)")
+        return _Axis(name, tuple(vals), np.array(reprs), False)
+    if name in INT_AXES:
+        ints = tuple(check_int(name, v) for v in vals)
+        return _Axis(name, ints, np.array(ints, dtype=np.int32), False)
+    try:
+        arr = np.asarray(vals, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: sweep axis must contain real numbers") from None
+    if arr.ndim != 1:
+        raise ValueError(f"{name}: sweep axis must be one-dimensional, got shape {arr.shape}")
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} must not be NaN")
+    return _Axis(name, tuple(float(v) for v in arr), arr, True)
+
+
+def _describe(obj):
+    """Exact, JSON-able description of a model/quantizer/teacher/value (for hashing and attrs)."""
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return repr(float(obj))  # round-trip exact, 'inf' allowed
+    if isinstance(obj, str):
+        return obj
+    if isinstance(obj, (tuple, list, np.ndarray)):
+        return [_describe(v) for v in obj]
+    if isinstance(obj, dict):
+        return {str(k): _describe(v) for k, v in obj.items()}
+    if dataclasses.is_dataclass(obj):
+        d = {"type": type(obj).__name__}
+        d.update({f.name: _describe(getattr(obj, f.name)) for f in dataclasses.fields(obj)})
+        return d
+    return repr(obj)
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("replicaquant")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        from . import __version__
+
+        return __version__
+
+
+# ---------------------------------------------------------------------------------------------
+# one line (the unit of work; runs in worker processes)
+
+
+def _feasible(x, rho: float) -> bool:
+    m, q, chi = x
+    return bool(math.isfinite(m) and math.isfinite(q) and math.isfinite(chi) and q >= 0.0
+                and chi >= 0.0 and m * m <= rho * q * (1 + 1e-9))
+
+
+def _predict(hist, t, rho) -> np.ndarray:
+    """Continuation predictor for the next point at coordinate ``t``.
+
+    ``hist`` holds ``(t_j, x_j)`` of the last (at most three) converged points of the current
+    segment.  Returns the quadratic (Lagrange) extrapolation of ``x = (m, q, chi)`` through the
+    last three points when its curvature term is at most half the linear step, else the linear
+    extrapolation through the last two; the last solution itself when there are fewer points,
+    the axis is not real-valued, coordinates coincide or are infinite, or the prediction leaves
+    the feasible set ``q >= 0, chi >= 0, m^2 <= rho q``.
+    """
+    x_last = hist[-1][1]
+    if t is None or len(hist) < 2 or not math.isfinite(t):
+        return x_last
+    ts = [h[0] for h in hist]
+    if not all(math.isfinite(v) for v in ts) or len(set(ts + [t])) != len(ts) + 1:
+        return x_last
+    t1, t2 = ts[-2], ts[-1]
+    x1, x2 = hist[-2][1], hist[-1][1]
+    lin = x2 + (x2 - x1) * ((t - t2) / (t2 - t1))
+    pred = lin
+    if len(ts) == 3:
+        t0, x0 = ts[0], hist[0][1]
+        # Newton form: quad = lin + curvature term (second divided difference)
+        dd = ((x2 - x1) / (t2 - t1) - (x1 - x0) / (t1 - t0)) / (t2 - t0)
+        curv = dd * ((t - t2) * (t - t1))
+        if np.max(np.abs(curv)) <= 0.5 * np.max(np.abs(lin - x2)):
+            pred = lin + curv
+    return pred if _feasible(pred, rho) else x_last
+
+
+def _solve_point(model: Model, init, kw: dict):
+    """Solve one point: warm start, then cold, then multi-start; returns ``(solution, method)``."""
+    if init is None:
+        return solve_rs(model, init="multi", warn=False, **kw), MULTI_START
+    tried = []
+    for method, start in ((WARM, init), (COLD_RETRY, None), (MULTI_RETRY, "multi")):
+        sol = solve_rs(model, init=start, warn=False, **kw)
+        if sol.converged:
+            return sol, method
+        tried.append(sol)
+    return min(tried, key=lambda s: s.residual), MULTI_RETRY
+
+
+_SMOOTH_RATIO = 0.1   # forward step i-1 -> i is smooth iff |F_i - P_i| <= 0.1 |F_i - F_{i-1}| ...
+_SMOOTH_FLOOR = 1e-9  # ... or |F_i - P_i| <= 1e-9 max(1, |F_i|)   (max norms over (m, q, chi))
+
+
+def _run_pass(models, ts, order, kw, forward=None):
+    """Continuation along ``order``.
+
+    Returns ``[(solution, method)]`` and ``smooth`` (both indexed like ``models``):
+    ``smooth[i]`` says that point ``i`` was reached by a *smooth continuation step* from the point
+    before it in ``order``: a warm start whose solution differs from the predicted start by at
+    most ``_SMOOTH_RATIO`` times the step ``|F_i - F_prev|`` (or by ``_SMOOTH_FLOOR``).  A change
+    of branch (a jump at a spinodal) has a prediction error as large as the step and is never
+    smooth.
+
+    ``forward``: for the backward pass, the forward ``(results, smooth)``.  While the backward
+    pass sits on the forward solution at point ``i + 1`` and the forward step ``i -> i + 1`` was
+    smooth, continuing backwards retraces that step, so the forward solution at ``i`` is taken
+    without a new solve (method :data:`REUSED`); everywhere else the point is solved.
+    """
+    res = [None] * len(models)
+    smooth = [False] * len(models)
+    hist: list = []
+    prev = None
+    for i in order:
+        mdl = models[i]
+        if forward is not None and prev is not None:
+            f_res, f_smooth = forward
+            f_prev, f_here = f_res[prev][0], f_res[i][0]
+            if (f_smooth[prev] and f_here.converged and res[prev][0].converged
+                    and _same_point(res[prev][0], f_prev)):
+                res[i] = (f_here, REUSED)
+                hist = (hist + [(ts[i], f_here.x)])[-3:]
+                prev = i
+                continue
+        init = _predict(hist, ts[i], mdl.rho) if hist else None
+        sol, method = _solve_point(mdl, init, kw)
+        res[i] = (sol, method)
+        if method == WARM and prev is not None:
+            err = float(np.max(np.abs(sol.x - init)))
+            step = float(np.max(np.abs(sol.x - res[prev][0].x)))
+            smooth[i] = err <= max(_SMOOTH_RATIO * step, _SMOOTH_FLOOR * max(1.0, float(np.max(np.abs(sol.x)))))
+        if not sol.converged:
+            hist = []
+        elif method in (WARM, MULTI_START):
+            hist = (hist + [(ts[i], sol.x)])[-3:]
+        else:  # a retry may have changed branch: restart the predictor history
+            hist = [(ts[i], sol.x)]
+        prev = i
+    return res, smooth
+
+
+def _same_point(a: RSSolution, b: RSSolution) -> bool:
+    """Same fixed point: ``sum|x_a - x_b| <= 1e-6 max(1, sum|x_a|)`` over ``x = (m, q, chi)``."""
+    d = abs(a.m - b.m) + abs(a.q - b.q) + abs(a.chi - b.chi)
+    return d <= _BRANCH_TOL * max(1.0, abs(a.m) + abs(a.q) + abs(a.chi))
+
+
+def _count_branches(sols) -> int:
+    distinct: list = []
+    for s in sols:
+        for c in (s,) + tuple(s.branches):
+            if c.converged and not any(_same_point(c, d) for d in distinct):
+                distinct.append(c)
+    return len(distinct)
+
+
+_PASS_VARS = RSSolution.FIELDS + ("rs_stable", "converged", "iterations", "residual", "method")
+_MAIN_VARS = RSSolution.FIELDS + ("rs_stable", "converged", "iterations", "residual")
+_DTYPES = {"rs_stable": np.int8, "converged": np.int8, "iterations": np.int32, "method": np.int8,
+           "n_branches": np.int8, "selected": np.int8}
+
+
+def _var_names(bidirectional) -> list[str]:
+    names = list(_MAIN_VARS) + ["n_branches", "selected"]
+    for p in ("fwd", "bwd") if bidirectional else ("fwd",):
+        names += [f"{v}_{p}" for v in _PASS_VARS]
+    return names
+
+
+def _dtype(name: str):
+    base = name.rsplit("_", 1)[0] if name.endswith(("_fwd", "_bwd")) else name
+    return _DTYPES.get(base, np.float64)
+
+
+def _solve_line(model: Model, fixed: tuple, cont_name: str, cont_values: tuple, numeric: bool,
+                bidirectional, solver_kwargs: dict) -> dict:
+    """Solve one line of the sweep (both passes); returns ``{variable: 1-D array}``."""
+    fixed = dict(fixed)
+    models = [_point_model(model, {**fixed, cont_name: v}) for v in cont_values]
+    ts = [float(v) for v in cont_values] if numeric else [None] * len(cont_values)
+    n = len(models)
+    fwd = _run_pass(models, ts, range(n), solver_kwargs)
+    passes = {"fwd": fwd[0]}
+    if bidirectional:
+        reuse = fwd if bidirectional != "full" else None
+        passes["bwd"] = _run_pass(models, ts, range(n - 1, -1, -1), solver_kwargs, reuse)[0]
+    out = {name: np.zeros(n, dtype=_dtype(name)) for name in _var_names(bidirectional)}
+    for p, res in passes.items():
+        for i, (sol, method) in enumerate(res):
+            for v in RSSolution.FIELDS + ("rs_stable", "converged", "iterations", "residual"):
+                out[f"{v}_{p}"][i] = getattr(sol, v)
+            out[f"method_{p}"][i] = method
+            if method == REUSED:  # no solve was done for this point in this pass
+                out[f"iterations_{p}"][i] = 0
+    for i in range(n):
+        cands = [passes[p][i][0] for p in passes]
+        conv = [k for k, s in enumerate(cands) if s.converged]
+        if len(conv) == 2 and not _same_point(cands[0], cands[1]):
+            sel = min(conv, key=lambda k: (cands[k].free_energy, k))
+        elif conv:
+            sel = conv[0]
+        else:
+            sel = min(range(len(cands)), key=lambda k: (cands[k].residual, k))
+        best = cands[sel]
+        for v in _MAIN_VARS:
+            out[v][i] = getattr(best, v)
+        out["selected"][i] = sel
+        out["n_branches"][i] = _count_branches(cands)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# files: atomic writes, checkpoints
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - e.g. Windows
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temp file in the same dir, fsync, ``os.replace``)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _write_netcdf_atomic(ds, path: Path) -> None:
+    """``ds.to_netcdf`` (scipy engine) into a temp file in the same dir, fsync, ``os.replace``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        ds.to_netcdf(tmp, engine="scipy")
+        with open(tmp, "r+b") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+class _Checkpoint:
+    """Chunked checkpoint store ``<out>.parts/``: ``manifest.json`` + ``chunk_NNNNNN.npz``."""
+
+    def __init__(self, out: Path, definition: dict, def_hash: str, n_lines: int, line_len: int,
+                 var_names: list[str]):
+        self.dir = out.with_name(out.name + ".parts")
+        self.manifest_path = self.dir / "manifest.json"
+        self.definition = definition
+        self.hash = def_hash
+        self.n_lines = n_lines
+        self.line_len = line_len
+        self.var_names = var_names
+        self.chunks: list[dict] = []
+        self.next_id = 0
+
+    def _write_manifest(self) -> None:
+        doc = {"format": _FORMAT, "definition_hash": self.hash, "n_lines": self.n_lines,
+               "line_length": self.line_len, "definition": self.definition, "chunks": self.chunks}
+        _atomic_write_bytes(self.manifest_path, json.dumps(doc, indent=1).encode())
+
+    def load(self) -> dict:
+        """Validate the directory and return ``{line: {var: array}}`` of the finished lines."""
+        if not self.dir.exists():
+            self.dir.mkdir()
+            self._write_manifest()
+            return {}
+        for tmp in self.dir.glob(".*.tmp"):  # left by a killed run mid-write
+            tmp.unlink()
+        if not self.manifest_path.exists():
+            if any(self.dir.iterdir()):
+                raise CheckpointError(f"{self.dir} exists but has no manifest.json; it is not a "
+                                      "checkpoint of this sweep -- delete it or choose another out")
+            self._write_manifest()
+            return {}
+        try:
+            doc = json.loads(self.manifest_path.read_text())
+            stored_hash = doc["definition_hash"]
+            chunks = list(doc["chunks"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise CheckpointError(f"{self.manifest_path} is unreadable ({exc}); delete {self.dir} "
+                                  "to start the sweep afresh") from None
+        if stored_hash != self.hash:
+            raise CheckpointError(
+                f"{self.dir} holds checkpoints of a different sweep (definition hash "
+                f"{stored_hash[:12]}..., this sweep {self.hash[:12]}...: model, axes, solver "
+                "options or package version differ); delete it or choose another out")
+        done: dict = {}
+        good = []
+        ids = [int(p.stem.split("_")[1]) for p in self.dir.glob("chunk_*.npz")
+               if p.stem.split("_")[1].isdigit()]
+        self.next_id = max(ids + [-1] + [c.get("id", -1) for c in chunks]) + 1
+        for entry in chunks:
+            path = self.dir / entry["file"]
+            try:
+                data = path.read_bytes()
+            except OSError:
+                warnings.warn(f"checkpoint chunk {path} is missing; recomputing its "
+                              f"{len(entry['lines'])} lines", CheckpointWarning, stacklevel=3)
+                continue
+            reason = None
+            if len(data) != entry["bytes"]:
+                reason = f"size {len(data)} bytes, manifest says {entry['bytes']} (truncated?)"
+            elif hashlib.sha256(data).hexdigest() != entry["sha256"]:
+                reason = "SHA-256 checksum mismatch"
+            else:
+                try:
+                    arrays = self._parse(data, entry["lines"])
+                except (ValueError, KeyError, OSError) as exc:
+                    reason = f"unreadable ({exc})"
+            if reason is not None:
+                bad = path.with_name(path.name + ".corrupt")
+                os.replace(path, bad)
+                warnings.warn(f"checkpoint chunk {path} is corrupt: {reason}; moved to {bad.name} "
+                              f"and recomputing its {len(entry['lines'])} lines",
+                              CheckpointWarning, stacklevel=3)
+                continue
+            good.append(entry)
+            done.update(arrays)
+        if len(good) != len(chunks):
+            self.chunks = good
+            self._write_manifest()
+        else:
+            self.chunks = chunks
+        return done
+
+    def _parse(self, data: bytes, lines) -> dict:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            idx = npz["lines"]
+            if list(idx) != list(lines):
+                raise ValueError("line indices differ from the manifest")
+            arrays = {v: npz[v] for v in self.var_names}
+        for v, a in arrays.items():
+            if a.shape != (len(lines), self.line_len):
+                raise ValueError(f"variable {v} has shape {a.shape}")
+        return {int(l): {v: arrays[v][k] for v in self.var_names} for k, l in enumerate(idx)}
+
+    def write_chunk(self, results: dict) -> None:
+        """Write finished lines ``{line: {var: array}}`` as one chunk, then the manifest."""
+        lines = sorted(results)
+        buf = io.BytesIO()
+        np.savez(buf, lines=np.array(lines, dtype=np.int64),
+                 **{v: np.stack([results[l][v] for l in lines]) for v in self.var_names})
+        data = buf.getvalue()
+        name = f"chunk_{self.next_id:06d}.npz"
+        _atomic_write_bytes(self.dir / name, data)
+        self.chunks.append({"id": self.next_id, "file": name, "lines": lines, "bytes": len(data),
+                            "sha256": hashlib.sha256(data).hexdigest()})
+        self.next_id += 1
+        self._write_manifest()
+
+    def remove(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# execution back-ends
+
+
+def _dask_client(scheduler):
+    try:
+        import distributed
+    except ImportError:
+        raise ImportError("scheduler= needs Dask distributed, which is not installed; install it "
+                          "with `pip install 'replicaquant[distributed]'`") from None
+    if isinstance(scheduler, distributed.Client):
+        return scheduler, False
+    if isinstance(scheduler, str):
+        return distributed.Client(scheduler), True
+    raise ValueError(f"scheduler must be an address string ('tcp://host:port') or a "
+                     f"distributed.Client, got {type(scheduler).__name__}")
+
+
+def _iter_results(tasks, client, workers, first_model, kw):
+    """Yield ``(line, result)`` for ``tasks = [(line, args)]`` on the chosen back-end."""
+    if client is not None:
+        import distributed
+
+        futures = {}
+        try:
+            for line, args in tasks:
+                futures[client.submit(_solve_line, *args, pure=False)] = line
+            for fut in distributed.as_completed(list(futures)):
+                yield futures[fut], fut.result()
+        finally:
+            for fut in futures:
+                if not fut.done():
+                    fut.cancel()
+        return
+    if workers == 1 or len(tasks) <= 1:
+        for line, args in tasks:
+            yield line, _solve_line(*args)
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # Compile / load the Numba kernels once in the parent so that forked workers inherit them.
+    solve_rs(first_model, warn=False, **kw)
+    n = min(workers, len(tasks))
+    pool = ProcessPoolExecutor(max_workers=n)
+    try:
+        futs = {pool.submit(_solve_line, *args): line for line, args in tasks}
+        for fut in as_completed(futs):
+            yield futs[fut], fut.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# public entry point
+
+
+def sweep(model: Model, *, out=None, scheduler=None, workers: int | None = None,
+          progress: bool = True, bidirectional: bool = True, chunk_lines: int | None = None,
+          solver_kwargs: dict | None = None, **axes):
+    """Solve the RS saddle point on a grid of parameters, with continuation along the last axis.
+
+    Parameters
+    ----------
+    model : Model
+        Base model; every point is ``model.replace(**{axis: value, ...})``.
+    out : str or path-like, optional
+        netCDF file to write (atomically) at the end; enables checkpoints in ``<out>.parts/``
+        and resuming an interrupted run of the same sweep.
+    scheduler : str or distributed.Client, optional
+        Dask scheduler address (``"tcp://host:port"``) or client; lines are submitted to it.
+        ``workers`` is then ignored.
+    workers : int, optional
+        Local processes (``None``: every core; ``1``: in-process, no pool).
+    progress : bool
+        Show a tqdm progress bar (points) on stderr.
+    bidirectional : bool or "full"
+        Also run the backward pass and keep the branch of lower free energy; ``True`` skips the
+        backward solves that only retrace smooth forward steps (certified reuse), ``"full"``
+        solves every backward point.
+    chunk_lines : int, optional
+        Finished lines per checkpoint chunk (default ``ceil(n_lines/64)``, at most 64).
+    solver_kwargs : dict, optional
+        Passed to :func:`~replicaquant.rs.solve_rs` (``mixing``, ``tol``, ``max_iter``,
+        ``anderson``, ``fallback``).
+    **axes : 1-D sequences
+        ``name=values`` for ``alpha, beta, lam, noise_var, bits, width, gamma, scale, rho``
+        (``rho`` sets a Gaussian teacher) or ``quantizer`` / ``teacher`` (lists of objects; the
+        coordinate holds their reprs).  The last axis is the continuation axis.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dimensions = the axes in the order given.  Main variables (the selected branch): every
+        ``RSSolution.FIELDS`` entry, ``rs_stable``, ``converged``, ``iterations``, ``residual``;
+        ``n_branches``, ``selected``; per pass ``<name>_fwd`` / ``<name>_bwd`` (also
+        ``method_*``, codes in :data:`METHOD_CODES`).  Booleans are ``int8``.  Attributes: the
+        base model (``model`` repr and exact ``model_definition`` JSON), ``axes``,
+        ``continuation_axis``, ``solver_kwargs``, ``bidirectional``, ``replicaquant_version``,
+        ``definition_hash``.
+
+    Warns
+    -----
+    RuntimeWarning
+        If some points did not converge after every retry (see ``converged``).
+    CheckpointWarning
+        If a checkpoint chunk is missing or corrupt (it is recomputed).
+
+    Raises
+    ------
+    ValueError
+        Bad axis names/values, solver options, ``workers``, ``chunk_lines`` or ``out``.
+    CheckpointError
+        ``<out>.parts/`` belongs to a different sweep or its manifest is unreadable.
+    """
+    plan = _Plan.build(model, axes, solver_kwargs, bidirectional)
+    if workers is None:
+        workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    workers = check_int("workers", workers, low=1)
+    if chunk_lines is None:
+        chunk_lines = max(1, min(64, -(-plan.n_lines // 64)))
+    chunk_lines = check_int("chunk_lines", chunk_lines, low=1)
+    ckpt = None
+    if out is not None:
+        out = Path(os.fspath(out))
+        if not out.parent.is_dir():
+            raise ValueError(f"out: directory {out.parent} does not exist")
+        ckpt = _Checkpoint(out, plan.definition, plan.hash, plan.n_lines, plan.line_len, plan.names)
+
+    client, own_client = _dask_client(scheduler) if scheduler is not None else (None, False)
+    try:
+        results = _execute(plan, ckpt, client, workers, progress, chunk_lines)
+    finally:
+        if own_client:
+            client.close()
+    ds = plan.dataset(results)
+    n_bad = int(np.sum(ds["converged"].values == 0))
+    if n_bad:
+        warnings.warn(f"sweep: {n_bad} of {ds['converged'].size} points did not converge after warm, "
+                      "cold and multi-start attempts; their values are the last iterates "
+                      "(see the 'converged' and 'residual' variables)", RuntimeWarning, stacklevel=2)
+    if out is not None:
+        _write_netcdf_atomic(ds, out)
+        ckpt.remove()
+    return ds
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A validated sweep definition: axes, lines, solver options, definition hash."""
+
+    model: Model
+    axes: tuple
+    solver_kwargs: dict
+    bidirectional: bool | str
+    definition: dict
+    hash: str
+    version: str
+
+    @classmethod
+    def build(cls, model, axes: dict, solver_kwargs, bidirectional) -> "_Plan":
+        if not isinstance(model, Model):
+            raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
+        if not axes:
+            raise ValueError("sweep needs at least one axis, e.g. sweep(model, width=[0.5, 1.0])")
+        ax = tuple(_make_axis(name, values) for name, values in axes.items())
+        if solver_kwargs is not None and not isinstance(solver_kwargs, dict):
+            raise ValueError("solver_kwargs must be a dict")
+        kw = dict(solver_kwargs or {})
+        for k in kw:
+            if k not in _SOLVER_KEYS:
+                raise ValueError(f"solver_kwargs: unsupported option {k!r} (allowed: "
+                                 f"{', '.join(_SOLVER_KEYS)}; the sweep chooses init, strict and warn)")
+        if isinstance(bidirectional, str):
+            if bidirectional != "full":
+                raise ValueError(f"bidirectional must be True, False or 'full', got {bidirectional!r}")
+        elif isinstance(bidirectional, (bool, np.bool_)):
+            bidirectional = bool(bidirectional)
+        else:
+            raise ValueError(f"bidirectional must be True, False or 'full', got {bidirectional!r}")
+        version = _package_version()
+        definition = {"format": _FORMAT, "model": _describe(model),
+                      "axes": [[a.name, _describe(list(a.values))] for a in ax],
+                      "bidirectional": bidirectional, "solver_kwargs": _describe(kw),
+                      "replicaquant_version": version}
+        digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()
+        plan = cls(model, ax, kw, bidirectional, definition, digest, version)
+        plan.validate()
+        return plan
+
+    @property
+    def cont(self) -> _Axis:
+        return self.axes[-1]
+
+    @property
+    def line_shape(self) -> tuple:
+        return tuple(len(a) for a in self.axes[:-1])
+
+    @property
+    def n_lines(self) -> int:
+        return int(np.prod(self.line_shape)) if self.line_shape else 1
+
+    @property
+    def line_len(self) -> int:
+        return len(self.cont)
+
+    @property
+    def names(self) -> list[str]:
+        return _var_names(self.bidirectional)
+
+    def fixed(self, line: int) -> tuple:
+        """``((name, value), ...)`` of the non-continuation axes on ``line``."""
+        idx = np.unravel_index(line, self.line_shape) if self.line_shape else ()
+        return tuple((a.name, a.values[i]) for a, i in zip(self.axes[:-1], idx))
+
+    def point_model(self, line: int, k: int) -> Model:
+        return _point_model(self.model, {**dict(self.fixed(line)), self.cont.name: self.cont.values[k]})
+
+    def validate(self) -> None:
+        """Build the first point of every line and every point of the first line, so that bad
+        values raise a ``ValueError`` naming the parameter before any work starts."""
+        for line in range(self.n_lines):
+            self.point_model(line, 0)
+        for k in range(1, self.line_len):
+            self.point_model(0, k)
+
+    def task(self, line: int) -> tuple:
+        """Arguments of :func:`_solve_line` for ``line``."""
+        c = self.cont
+        return (self.model, self.fixed(line), c.name, c.values, c.numeric, self.bidirectional,
+                self.solver_kwargs)
+
+    def dataset(self, results: dict):
+        """Assemble ``{line: {var: array}}`` into the dataset (dims = axes in the order given)."""
+        import xarray as xr
+
+        dims = tuple(a.name for a in self.axes)
+        shape = tuple(len(a) for a in self.axes)
+        data_vars = {}
+        for name in self.names:
+            arr = np.stack([results[line][name] for line in range(self.n_lines)]).astype(_dtype(name))
+            data_vars[name] = (dims, arr.reshape(shape), {"description": _describe_var(name)})
+        coords = {a.name: (a.name, a.coord) for a in self.axes}
+        attrs = {
+            "title": "replicaquant RS sweep",
+            "model": repr(self.model),
+            "model_definition": json.dumps(self.definition["model"]),
+            "axes": json.dumps(list(dims)),
+            "continuation_axis": self.cont.name,
+            "solver_kwargs": json.dumps(self.solver_kwargs),
+            "bidirectional": str(self.bidirectional).lower(),
+            "replicaquant_version": self.version,
+            "definition_hash": self.hash,
+            "method_codes": json.dumps(METHOD_CODES),
+            "selected_codes": json.dumps({0: "forward pass", 1: "backward pass"}),
+        }
+        return xr.Dataset(data_vars, coords=coords, attrs=attrs)
+
+
+def _execute(plan: _Plan, ckpt, client, workers: int, progress: bool, chunk_lines: int) -> dict:
+    """Load finished lines from the checkpoint, solve the others, checkpoint them in chunks."""
+    from tqdm import tqdm
+
+    results = ckpt.load() if ckpt is not None else {}
+    todo = [line for line in range(plan.n_lines) if line not in results]
+    tasks = [(line, plan.task(line)) for line in todo]
+    bar = tqdm(total=plan.n_lines * plan.line_len, initial=len(results) * plan.line_len,
+               disable=not progress, unit="pt", desc="sweep", file=sys.stderr, dynamic_ncols=True)
+    pending: dict = {}
+    gen = _iter_results(tasks, client, workers, plan.point_model(todo[0] if todo else 0, 0),
+                        plan.solver_kwargs)
+    try:
+        for line, res in gen:
+            results[line] = res
+            bar.update(plan.line_len)
+            if ckpt is not None:
+                pending[line] = res
+                if len(pending) >= chunk_lines:
+                    ckpt.write_chunk(pending)
+                    pending = {}
+    except BaseException:
+        if ckpt is not None and pending:  # keep what finished (e.g. on KeyboardInterrupt)
+            try:
+                ckpt.write_chunk(pending)
+            except Exception:  # pragma: no cover - never mask the original error
+                pass
+        raise
+    finally:
+        gen.close()
+        bar.close()
+    if ckpt is not None and pending:
+        ckpt.write_chunk(pending)
+    return results
+
+
+def _describe_var(name: str) -> str:
+    for suffix, label in (("_fwd", "forward pass"), ("_bwd", "backward pass")):
+        if name.endswith(suffix):
+            base = name[: -len(suffix)]
+            if base == "method":
+                return f"{label}: how the point was solved (codes in the method_codes attribute)"
+            return f"{label}: " + _VAR_DOCS[base].replace(" (selected branch)", "").replace("selected solve", "solve")
+    return _VAR_DOCS[name]
+
+
+def load_sweep(path):
+    """Load a dataset written by :func:`sweep` (fully into memory, file closed)."""
+    import xarray as xr
+
+    return xr.load_dataset(os.fspath(path), engine="scipy")
+
+
+_VAR_DOCS = {
+    "m": "teacher overlap m = w.w0/d (selected branch)",
+    "q": "two-replica overlap q",
+    "Q": "self-overlap Q = |w|^2/d",
+    "chi": "beta (Q - q)",
+    "mhat": "conjugate mhat = alpha/(1+chi)",
+    "qhat": "conjugate qhat",
+    "Ahat": "conjugate Ahat = mhat",
+    "free_energy": "RS free energy density f",
+    "gen_error": "rho - 2m + Q (Gibbs sample)",
+    "gen_error_mean": "rho - 2m + q (Gibbs mean)",
+    "train_error": "mean squared training residual",
+    "at": "de Almeida-Thouless (replicon) value; RS stable iff at < 1",
+    "rs_stable": "1 if at < 1",
+    "converged": "1 if the selected solve converged",
+    "iterations": "iterations of the selected solve",
+    "residual": "undamped scaled residual of the selected solve",
+    "n_branches": "distinct converged fixed points found at this point (forward, backward, multi-start)",
+    "selected": "which pass the main variables come from: 0 forward, 1 backward",
+}
