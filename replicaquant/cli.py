@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-_COMMANDS = ("solve", "amp", "phase_diagram", "figures", "mc", "sweep")
+_COMMANDS = ("solve", "amp", "mc", "phase_diagram", "figures", "ste", "sweep")
 
 
 class _Parser(argparse.ArgumentParser):
