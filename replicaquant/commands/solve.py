@@ -13,6 +13,9 @@ def register(sub) -> None:
                    help="'multi' tries an uninformed and an informed start and keeps the lowest free energy")
     p.add_argument("--tol", type=float, default=1e-11, help="tolerance on the undamped residual")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--rsb", type=int, choices=(0, 1), default=0,
+                   help="replica symmetry breaking steps: 0 (RS, default) or 1 (1RSB at the Parisi x "
+                        "maximising f; finite beta only)")
     p.set_defaults(func=run)
 
 
@@ -20,6 +23,8 @@ def run(args) -> int:
     from ..rs import solve_rs
 
     model = model_from_args(args)
+    if args.rsb == 1:
+        return _run_1rsb(model, args)
     sol = solve_rs(model, init="multi" if args.init == "multi" else None, tol=args.tol, warn=False)
     if args.json:
         d = {"model": repr(model), "levels": model.levels}
@@ -30,5 +35,23 @@ def run(args) -> int:
         verdict = "RS stable (at < 1)" if sol.rs_stable else (
             "RS unstable: at = inf for discrete levels at beta = inf" if sol.at == float("inf")
             else "RS unstable (at >= 1): replica symmetry breaking expected")
+        print(f"  {'verdict':>15s} = {verdict}")
+    return 0 if sol.converged else 1
+
+
+def _run_1rsb(model, args) -> int:
+    """``--rsb 1``: solve the 1RSB saddle point and print it next to the RS free energy."""
+    from ..rsb import solve_1rsb
+
+    sol = solve_1rsb(model, tol=max(args.tol, 1e-10), warn=False)
+    if args.json:
+        d = {"model": repr(model), "levels": model.levels, "rsb_steps": 1}
+        d.update(sol.as_dict())
+        print(dump_json(d))
+    else:
+        print(sol)
+        verdict = (f"1RSB: q1 - q0 = {sol.q1 - sol.q0:.4g} at x = {sol.x:.6g}, "
+                   f"f_1RSB - f_RS = {sol.free_energy - sol.free_energy_rs:.4g} (>= 0)"
+                   if sol.rsb else "RS: the 1RSB solution collapses to q1 = q0")
         print(f"  {'verdict':>15s} = {verdict}")
     return 0 if sol.converged else 1

@@ -1,0 +1,878 @@
+"""One-step replica symmetry breaking (1RSB) at finite beta (SPEC §3).
+
+Order parameters ``m``, ``Q >= q1 >= q0`` (self, intra-state and inter-state overlaps), the Parisi
+parameter ``x in (0, 1]`` and ``chi1 = beta (Q - q1)``.  With ``D = rho - 2m + q0 + noise_var`` and
+``Lam = 1 + chi1 + x beta (q1 - q0)``, the free energy density (``f = -phi/beta`` of the SPEC, with
+the conjugates rescaled as in the RS solver: ``mh = beta mhat``, ``q0h = beta^2 qhat0``,
+``q1h = beta^2 qhat1``, ``Qh + q1h = beta Ahat``) is::
+
+    f = -Ahat Q/2 + qhat1 chi1/2 + (beta x/2)(qhat1 q1 - qhat0 q0) + mhat m - Phi
+        + alpha/(2 beta x) ln Lam + alpha/(2 beta) (1 - 1/x) ln(1 + chi1) + alpha D/(2 Lam)
+
+    Phi = (1/(beta x)) E_{w0, z0} ln E_{z1} exp(x beta phi(a, h)),    a = lam + Ahat,
+    h = mhat w0 + sqrt(qhat0) z0 + sqrt(qhat1 - qhat0) z1
+
+where ``phi(a, h) = (1/beta) ln sum_k exp(beta (h c_k - a c_k^2/2))`` is ``kernels.site_moments``.
+Its stationary points (derived in ``replicaquant.derivations.rsb1_sympy``) are
+
+    channel:  Ahat = alpha/(1 + chi1),  mhat = alpha/Lam,  qhat0 = alpha D/Lam^2,
+              qhat1 = qhat0 + alpha (q1 - q0)/((1 + chi1) Lam)
+    prior:    m = E[w0 <<w>>],  q0 = E[<<w>>^2],  q1 = E<<<w>^2>>,  chi1 = E<<beta Var>>,
+              Q = E<<<w^2>>> = q1 + chi1/beta
+
+with ``<.>`` the level measure at field ``h`` and ``<<.>>`` the ``z1`` average reweighted by
+``exp(x beta phi(h))``.  For a Gaussian teacher Stein's lemma gives ``m = mhat rho (Lam' - 1)``
+with ``Lam'`` built from the new ``chi1, q1, q0``.
+
+Observables: ``gen_error = rho - 2m + Q`` (a Gibbs sample), ``gen_error_mean = rho - 2m + q_mean``
+with ``q_mean = x q0 + (1 - x) q1`` the mean of the overlap distribution
+``P(q) = x delta(q - q0) + (1 - x) delta(q - q1)`` (= ``|<w>|^2/d`` of the Gibbs mean),
+``train_error = (1 - 1/x) chi1/(beta (1 + chi1)) + (Lam - 1)/(beta x Lam) + D/Lam^2``.
+Complexity (Monasson): with ``F*(x) = d(x f)/dx`` the free energy of the states selected at ``x``,
+``Sigma(x) = beta x^2 df/dx`` (nats per weight); ``x`` is chosen where ``f(x)`` is maximal on
+``(0, 1]``: ``Sigma = 0`` at an interior maximum (static 1RSB), ``Sigma = beta df/dx|_{x=1} >= 0``
+when the maximum sits at ``x = 1`` (then ``f = f_RS``).
+
+Numerics.  The inner ``z1`` average is done in log space.  At large beta ``exp(x beta phi)`` has
+steps of width ``eps_k = 1/(beta dc_k)`` at the thresholds; the Gaussian-tilted integrand is a
+mixture of pieces centred at ``h = H0 + x beta s1^2 c_k`` (``s1^2 = qhat1 - qhat0``).  Two regimes:
+
+* ``s1 < eps_min/4``: every feature is wider than four inner standard deviations and a 40-point
+  Gauss-Hermite rule per outer node is exact to double precision;
+* otherwise one global panel grid in ``h`` (step ``1.5 s1`` plus graded points at the thresholds,
+  the ``quadrature._breakpoints`` construction) carries the kernel values once, and each outer
+  node sums its window of it.
+
+The outer ``H0`` average uses ``_breakpoints`` panels when ``s1`` is unresolved; otherwise
+unit-``sig0`` panels plus a step-``2 s1`` grid over the region where the inner window straddles a
+threshold, graded breakpoints (width ``eps_k/x``) where two tilted pieces exchange dominance, and
+graded points in the exponential tails of the steps.  ``tests/test_rsb.py`` checks all this
+against a brute-force double grid.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from numba import njit
+
+from ._validation import check_int, check_real
+from .fixed_point import fixed_point
+from .kernels import site_moments
+from .model import Model
+from .quadrature import _T_GRADED, _breakpoints
+from .rs import ConvergenceError, RSSolution, _teacher_arrays, solve_rs
+
+__all__ = ["RSB1Solution", "RSB1Map", "solve_1rsb", "prior_side_1rsb", "channel_conjugates_1rsb",
+           "free_energy_1rsb", "train_error_1rsb", "dfdx_1rsb"]
+
+# ---------------------------------------------------------------------------------------------
+# quadrature constants
+
+_GL_N = 8
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(_GL_N)
+_GL_LOGW = np.log(_GL_W)
+_GH_N = 40
+_GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(_GH_N)
+_GH_W = _GH_W / math.sqrt(2.0 * math.pi)
+_L_OUT = 9.0       # outer support mu +- 9 sig0 (same as quadrature._L): P(|z| > 9) = 2e-19
+_L_IN = 8.0        # inner window: +- 8 std around every non-negligible tilted piece (1.3e-15)
+_PIECE_CUT = 46.0  # tilted pieces lighter than exp(-46) of the heaviest are dropped
+_LOG_SQRT2PI = 0.5 * math.log(2.0 * math.pi)
+_STEP_IN = 1.5     # inner panel step in units of s1
+_STEP_OUT = 2.0    # outer panel step (feature zones) in units of min(s1, sig0)
+_S1_TINY = 1e-10   # below this inner std (relative to 1 + |H0|) the z1 average is a point
+_N_OUT = 7         # E lnN, E<<phi>>, E<<w>>^2, E<<<w>^2>>, E<<<w^2>>>, E<<bvar>>, E w0<<w>>
+
+
+# ---------------------------------------------------------------------------------------------
+# grids
+
+
+@njit(cache=True)
+def _feature_width(levels, a, beta, i):
+    """Core width of the step of ``<w>_h`` at threshold ``i`` (as in ``quadrature._breakpoints``):
+    ``1/(beta dc)`` for an isolated step, ``sqrt(a/beta)`` when levels are packed."""
+    eps_pair = 1.0 / (beta * (levels[i + 1] - levels[i]))
+    return min(eps_pair, math.sqrt(a / beta))
+
+
+@njit(cache=True)
+def _min_feature_width(levels, a, beta):
+    w = np.inf
+    for i in range(levels.size - 1):
+        w = min(w, _feature_width(levels, a, beta, i))
+    return w
+
+
+@njit(cache=True)
+def _graded(buf, nb, center, w, step, lo, hi, min_offset, t_start):
+    """Append ``center + w t`` (``t`` from ``_T_GRADED[t_start:]``) while the graded spacing is
+    below ``step`` (beyond that a step-``step`` grid is finer); skip ``|w t| < min_offset``."""
+    prev = abs(_T_GRADED[t_start])
+    for j in range(t_start, _T_GRADED.size):
+        at = abs(_T_GRADED[j])
+        if w * (at - prev) > step:
+            break
+        prev = at
+        y = center + w * _T_GRADED[j]
+        if abs(y - center) >= min_offset and lo < y < hi:
+            buf[nb] = y
+            nb += 1
+    return nb
+
+
+@njit(cache=True)
+def _uniform(buf, nb, lo, hi, step):
+    """Append a uniform grid of spacing ``<= step`` on ``[lo, hi]``."""
+    n = max(int(math.ceil((hi - lo) / step)), 1)
+    for j in range(n + 1):
+        buf[nb] = lo + (hi - lo) * j / n
+        nb += 1
+    return nb
+
+
+@njit(cache=True)
+def _panel_nodes(grid):
+    """Gauss-Legendre nodes and log-weights of the panels of ``grid`` (empty panels skipped)."""
+    npan = grid.size - 1
+    h = np.empty(npan * _GL_N)
+    lw = np.empty(npan * _GL_N)
+    n = 0
+    span = grid[-1] - grid[0]
+    for ip in range(npan):
+        half = 0.5 * (grid[ip + 1] - grid[ip])
+        if half <= 1e-14 * span:
+            continue
+        mid = 0.5 * (grid[ip + 1] + grid[ip])
+        lh = math.log(half)
+        for g in range(_GL_N):
+            h[n] = mid + half * _GL_X[g]
+            lw[n] = lh + _GL_LOGW[g]
+            n += 1
+    return h[:n], lw[:n]
+
+
+@njit(cache=True)
+def _outer_grid(levels, a, beta, x, mu, sig0, s1, resolved):
+    """Panel edges for the outer average over ``H0 ~ N(mu, sig0^2)``.
+
+    Unresolved inner std (``s1 < eps_min/4``): the outer integrand has the RS steps of width
+    ``eps_k`` at ``theta_k`` -> ``quadrature._breakpoints``.  Resolved: the steps are smoothed on
+    the scale ``s1`` and the integrand varies only (i) where the inner window straddles a
+    threshold, ``[theta_k - xb s1^2 c_{k+1} - L s1, theta_k - xb s1^2 c_k + L s1]`` -> a grid of
+    step ``~s1`` there; (ii) where the two tilted pieces ``k, k+1`` exchange dominance,
+    ``H0* = theta_k - xb s1^2 (c_k + c_{k+1})/2``, a logistic of width ``eps_k/x`` -> graded
+    breakpoints; (iii) in the exponential tails (core ``eps_k``, decay ``1/(beta dc_k)``) of the
+    unsmoothed steps beyond that zone; plus unit-``sig0`` panels for the Gaussian weight.
+    """
+    if not resolved:
+        return _breakpoints(levels, a, beta, mu, sig0)
+    lo = mu - _L_OUT * sig0
+    hi = mu + _L_OUT * sig0
+    step = _STEP_OUT * min(s1, sig0)
+    xb = x * beta
+    k = levels.size
+    n_coarse = int(2 * _L_OUT) + 1
+    count = n_coarse
+    for i in range(k - 1):
+        theta = 0.5 * a * (levels[i] + levels[i + 1])
+        flo = max(theta - xb * s1 * s1 * levels[i + 1] - _L_IN * s1, lo)
+        fhi = min(theta - xb * s1 * s1 * levels[i] + _L_IN * s1, hi)
+        if fhi > flo:
+            count += int(math.ceil((fhi - flo) / step)) + 1
+        count += 3 * _T_GRADED.size
+    buf = np.empty(count)
+    nb = _uniform(buf, 0, lo, hi, sig0)
+    for i in range(k - 1):
+        theta = 0.5 * a * (levels[i] + levels[i + 1])
+        flo = max(theta - xb * s1 * s1 * levels[i + 1] - _L_IN * s1, lo)
+        fhi = min(theta - xb * s1 * s1 * levels[i] + _L_IN * s1, hi)
+        if fhi > flo:
+            nb = _uniform(buf, nb, flo, fhi, step)
+        eps = _feature_width(levels, a, beta, i)
+        hstar = theta - 0.5 * xb * s1 * s1 * (levels[i] + levels[i + 1])
+        nb = _graded(buf, nb, hstar, eps / x, step, lo, hi, 0.0, 0)
+        eps_pair = 1.0 / (beta * (levels[i + 1] - levels[i]))
+        nb = _graded(buf, nb, theta, eps, sig0, lo, hi, 0.5 * _L_IN * s1, 0)
+        nb = _graded(buf, nb, theta, eps_pair, sig0, lo, hi, 0.5 * _L_IN * s1, 5)
+    return np.sort(buf[:nb])
+
+
+# ---------------------------------------------------------------------------------------------
+# inner average over z1 with weight exp(x beta phi)
+
+
+@njit(cache=True)
+def _window(levels, xb, a, H0, s1):
+    """``z``-range holding the inner mass: tilted pieces ``k`` sit at ``z_k = xb s1 c_k`` with
+    log-weight ``xb (c_k H0 - (a - xb s1^2) c_k^2/2)``; pieces below ``max - 46`` are dropped."""
+    aeff = a - xb * s1 * s1
+    wmax = -np.inf
+    for c in levels:
+        w = xb * (c * H0 - 0.5 * aeff * c * c)
+        if w > wmax:
+            wmax = w
+    zlo = np.inf
+    zhi = -np.inf
+    for c in levels:
+        w = xb * (c * H0 - 0.5 * aeff * c * c)
+        if w > wmax - _PIECE_CUT:
+            z = xb * s1 * c
+            zlo = min(zlo, z)
+            zhi = max(zhi, z)
+    return zlo - _L_IN, zhi + _L_IN
+
+
+@njit(cache=True)
+def _inner_point(levels, a, beta, x, H0, out):
+    p, mn, sc, bv = site_moments(levels, a, H0, beta)
+    out[0] = x * beta * p
+    out[1] = p
+    out[2] = mn
+    out[3] = mn * mn
+    out[4] = sc
+    out[5] = bv
+
+
+@njit(cache=True)
+def _inner_hermite(levels, a, beta, x, H0, s1, out):
+    """Inner average by Gauss-Hermite (smooth regime ``s1 << eps``): fills ``out[0:6]`` with
+    ``ln N, <<phi>>, <<w>>, <<<w>^2>>, <<<w^2>>>, <<bvar>>``, ``N = E_z1 exp(x beta phi)``."""
+    xb = x * beta
+    t = np.empty(_GH_N)
+    vals = np.empty((_GH_N, 5))
+    tmax = -np.inf
+    for g in range(_GH_N):
+        p, mn, sc, bv = site_moments(levels, a, H0 + s1 * _GH_X[g], beta)
+        t[g] = xb * p
+        vals[g, 0] = p
+        vals[g, 1] = mn
+        vals[g, 2] = mn * mn
+        vals[g, 3] = sc
+        vals[g, 4] = bv
+        if t[g] > tmax:
+            tmax = t[g]
+    s = 0.0
+    acc = np.zeros(5)
+    for g in range(_GH_N):
+        e = _GH_W[g] * math.exp(t[g] - tmax)
+        s += e
+        for j in range(5):
+            acc[j] += e * vals[g, j]
+    out[0] = tmax + math.log(s)
+    for j in range(5):
+        out[j + 1] = acc[j] / s
+
+
+@njit(cache=True)
+def _inner_window(gh, glw, gval, xb, H0, s1, zlo, zhi, out):
+    """Inner average from the precomputed global grid (nodes ``gh``, log-weights ``glw``,
+    kernel values ``gval[:, 0:5] = phi, <w>, <w>^2, <w^2>, bvar``) over ``z in [zlo, zhi]``."""
+    i0 = np.searchsorted(gh, H0 + s1 * zlo)
+    i1 = np.searchsorted(gh, H0 + s1 * zhi)
+    inv = 1.0 / s1
+    tmax = -np.inf
+    for i in range(i0, i1):
+        z = (gh[i] - H0) * inv
+        t = glw[i] - 0.5 * z * z + xb * gval[i, 0]
+        if t > tmax:
+            tmax = t
+    s = 0.0
+    a0 = 0.0
+    a1 = 0.0
+    a2 = 0.0
+    a3 = 0.0
+    a4 = 0.0
+    for i in range(i0, i1):
+        z = (gh[i] - H0) * inv
+        e = math.exp(glw[i] - 0.5 * z * z + xb * gval[i, 0] - tmax)
+        s += e
+        a0 += e * gval[i, 0]
+        a1 += e * gval[i, 1]
+        a2 += e * gval[i, 2]
+        a3 += e * gval[i, 3]
+        a4 += e * gval[i, 4]
+    out[0] = tmax + math.log(s) - math.log(s1) - _LOG_SQRT2PI
+    out[1] = a0 / s
+    out[2] = a1 / s
+    out[3] = a2 / s
+    out[4] = a3 / s
+    out[5] = a4 / s
+
+
+@njit(cache=True)
+def _global_grid(levels, a, beta, x, lo, hi, s1):
+    """Kernel values on one panel grid in ``h`` covering every inner window of ``H0 in [lo, hi]``:
+    step ``_STEP_IN s1`` (the Gaussian kernel) plus graded points at every threshold (core width
+    ``eps_k``, exponential tails ``1/(beta dc_k)``) while they are finer than that step."""
+    xb = x * beta
+    glo = lo + s1 * (xb * s1 * min(levels[0], 0.0) - _L_IN)
+    ghi = hi + s1 * (xb * s1 * max(levels[-1], 0.0) + _L_IN)
+    step = _STEP_IN * s1
+    k = levels.size
+    buf = np.empty(int(math.ceil((ghi - glo) / step)) + 2 + 2 * (k - 1) * _T_GRADED.size)
+    nb = _uniform(buf, 0, glo, ghi, step)
+    for i in range(k - 1):
+        theta = 0.5 * a * (levels[i] + levels[i + 1])
+        eps_pair = 1.0 / (beta * (levels[i + 1] - levels[i]))
+        nb = _graded(buf, nb, theta, _feature_width(levels, a, beta, i), step, glo, ghi, 0.0, 0)
+        nb = _graded(buf, nb, theta, eps_pair, step, glo, ghi, 0.0, 5)
+    gh, glw = _panel_nodes(np.sort(buf[:nb]))
+    gval = np.empty((gh.size, 5))
+    for i in range(gh.size):
+        p, mn, sc, bv = site_moments(levels, a, gh[i], beta)
+        gval[i, 0] = p
+        gval[i, 1] = mn
+        gval[i, 2] = mn * mn
+        gval[i, 3] = sc
+        gval[i, 4] = bv
+    return gh, glw, gval
+
+
+# ---------------------------------------------------------------------------------------------
+# outer average over H0 ~ N(mu, sig0^2)
+
+
+@njit(cache=True)
+def _outer_average(levels, a, beta, x, mu, sig0, s1, w0, weight, acc):
+    """Add ``weight * E_H0[...]`` of the inner averages to ``acc[0:7]`` (see ``_N_OUT``)."""
+    xb = x * beta
+    tmp = np.empty(6)
+    resolved = s1 >= 0.25 * _min_feature_width(levels, a, beta)
+    if sig0 <= 0.0:
+        if s1 <= _S1_TINY * (1.0 + abs(mu)):
+            _inner_point(levels, a, beta, x, mu, tmp)
+        else:
+            _inner_hermite(levels, a, beta, x, mu, s1, tmp)
+        _accumulate(acc, weight, 1.0, tmp, w0)
+        return
+    grid = _outer_grid(levels, a, beta, x, mu, sig0, s1, resolved)
+    oh, olw = _panel_nodes(grid)
+    if resolved:
+        gh, glw, gval = _global_grid(levels, a, beta, x, mu - _L_OUT * sig0, mu + _L_OUT * sig0, s1)
+    for i in range(oh.size):
+        H0 = oh[i]
+        u = (H0 - mu) / sig0
+        wo = math.exp(olw[i] - 0.5 * u * u - _LOG_SQRT2PI) / sig0
+        if wo == 0.0:
+            continue
+        if s1 <= _S1_TINY * (1.0 + abs(H0)):
+            _inner_point(levels, a, beta, x, H0, tmp)
+        elif resolved:
+            zlo, zhi = _window(levels, xb, a, H0, s1)
+            _inner_window(gh, glw, gval, xb, H0, s1, zlo, zhi, tmp)
+        else:
+            _inner_hermite(levels, a, beta, x, H0, s1, tmp)
+        _accumulate(acc, weight, wo, tmp, w0)
+
+
+@njit(cache=True)
+def _accumulate(acc, weight, wo, tmp, w0):
+    w = weight * wo
+    acc[0] += w * tmp[0]
+    acc[1] += w * tmp[1]
+    acc[2] += w * tmp[2] * tmp[2]
+    acc[3] += w * tmp[3]
+    acc[4] += w * tmp[4]
+    acc[5] += w * tmp[5]
+    acc[6] += w * w0 * tmp[2]
+
+
+@njit(cache=True)
+def prior_side_1rsb(levels, a, beta, x, mhat, qhat0, qhat1, t_values, t_probs, gauss_rho):
+    """Teacher-, z0- and z1-averaged single-site quantities of the 1RSB measure.
+
+    Returns ``[Phi, m, q0, q1, Q, chi1, E<<phi>>]`` with
+    ``Phi = (1/(beta x)) E_{w0,z0} ln E_{z1} exp(x beta phi(a, h))`` and the moments of the
+    module docstring.  ``gauss_rho > 0`` selects the Gaussian teacher ``N(0, gauss_rho)``
+    (``mhat w0`` folded into ``z0``: ``H0 ~ N(0, mhat^2 rho + qhat0)``, ``m`` from Stein's lemma
+    ``m = mhat rho (chi1 + x beta (q1 - q0))``); otherwise the discrete teacher.
+    """
+    s1 = math.sqrt(max(qhat1 - qhat0, 0.0))
+    acc = np.zeros(_N_OUT)
+    if gauss_rho > 0.0:
+        sig0 = math.sqrt(mhat * mhat * gauss_rho + qhat0)
+        _outer_average(levels, a, beta, x, 0.0, sig0, s1, 0.0, 1.0, acc)
+    else:
+        sig0 = math.sqrt(max(qhat0, 0.0))
+        for j in range(t_values.size):
+            _outer_average(levels, a, beta, x, mhat * t_values[j], sig0, s1, t_values[j],
+                           t_probs[j], acc)
+    out = np.empty(7)
+    out[0] = acc[0] / (x * beta)
+    out[2] = acc[2]
+    out[3] = acc[3]
+    out[4] = acc[4]
+    out[5] = acc[5]
+    out[6] = acc[1]
+    if gauss_rho > 0.0:
+        out[1] = mhat * gauss_rho * (acc[5] + x * beta * (acc[3] - acc[2]))
+    else:
+        out[1] = acc[6]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# channel side, free energy, observables (plain functions of the order parameters)
+
+
+def channel_conjugates_1rsb(alpha, rho, noise_var, beta, x, m, q0, q1, chi1):
+    """``(mhat, qhat0, qhat1, Ahat)`` from stationarity of ``f`` in ``(m, q0, q1, Q)``.
+
+    ``Ahat = alpha/(1+chi1)``, ``mhat = alpha/Lam``, ``qhat0 = alpha D/Lam^2``,
+    ``qhat1 = qhat0 + alpha (q1-q0)/((1+chi1) Lam)``, ``Lam = 1 + chi1 + x beta (q1-q0)``,
+    ``D = rho - 2m + q0 + noise_var``.
+    """
+    lam_ = 1.0 + chi1 + x * beta * (q1 - q0)
+    d = rho - 2.0 * m + q0 + noise_var
+    mhat = alpha / lam_
+    qhat0 = max(alpha * d / lam_ ** 2, 0.0)
+    qhat1 = qhat0 + max(alpha * (q1 - q0) / ((1.0 + chi1) * lam_), 0.0)
+    return mhat, qhat0, qhat1, alpha / (1.0 + chi1)
+
+
+def _energetic(alpha, beta, x, rho, noise_var, m, q0, q1, Q):
+    """``-(alpha/beta) G_E`` of the SPEC (square-loss output term divided by ``-beta``)."""
+    chi1 = beta * (Q - q1)
+    lam_ = 1.0 + chi1 + x * beta * (q1 - q0)
+    d = rho - 2.0 * m + q0 + noise_var
+    return (alpha / (2 * beta * x) * math.log(lam_)
+            + alpha / (2 * beta) * (1.0 - 1.0 / x) * math.log1p(chi1) + alpha * d / (2 * lam_))
+
+
+def _levels_and_teacher(model: Model):
+    levels = np.ascontiguousarray(model.levels, dtype=float)
+    tv, tp, grho = _teacher_arrays(model.teacher)
+    return levels, tv, tp, grho
+
+
+def _check_x(x) -> float:
+    x = check_real("x", x, low=0.0, low_inclusive=False, high=1.0)
+    return x
+
+
+def free_energy_1rsb(model: Model, x: float, m, q0, q1, Q, mhat, qhat0, qhat1, Ahat) -> float:
+    """1RSB free energy ``f`` (module docstring) at arbitrary, not necessarily stationary, arguments.
+
+    Used for the finite-difference stationarity checks; at the saddle point it equals
+    ``RSB1Solution.free_energy``.
+    """
+    x = _check_x(x)
+    _check_finite_beta(model)
+    levels, tv, tp, grho = _levels_and_teacher(model)
+    out = prior_side_1rsb(levels, model.lam + Ahat, model.beta, x, mhat, qhat0, qhat1, tv, tp, grho)
+    return _free_energy_from(model, x, m, q0, q1, Q, mhat, qhat0, qhat1, Ahat, out[0])
+
+
+def _free_energy_from(model, x, m, q0, q1, Q, mhat, qhat0, qhat1, Ahat, Phi) -> float:
+    beta = model.beta
+    chi1 = beta * (Q - q1)
+    f = (-Ahat * Q / 2 + qhat1 * chi1 / 2 + beta * x / 2 * (qhat1 * q1 - qhat0 * q0) + mhat * m - Phi
+         + _energetic(model.alpha, beta, x, model.rho, model.noise_var, m, q0, q1, Q))
+    return float(f)
+
+
+def dfdx_1rsb(model: Model, x, m, q0, q1, Q, mhat, qhat0, qhat1, Phi, e_phi) -> float:
+    """Explicit ``df/dx`` at fixed order parameters (= total derivative at a saddle point).
+
+    ``df/dx = (beta/2)(qhat1 q1 - qhat0 q0) - (E<<phi>> - Phi)/x
+    - alpha/(2 beta x^2) ln(Lam/(1+chi1)) + alpha (q1-q0)/(2 x Lam) - alpha beta D (q1-q0)/(2 Lam^2)``.
+    """
+    beta, alpha = model.beta, model.alpha
+    chi1 = beta * (Q - q1)
+    dq = q1 - q0
+    lam_ = 1.0 + chi1 + x * beta * dq
+    d = model.rho - 2.0 * m + q0 + model.noise_var
+    return float(beta / 2 * (qhat1 * q1 - qhat0 * q0) - (e_phi - Phi) / x
+                 - alpha / (2 * beta * x * x) * (math.log(lam_) - math.log1p(chi1))
+                 + alpha * dq / (2 * x * lam_) - alpha * beta * d * dq / (2 * lam_ ** 2))
+
+
+def train_error_1rsb(model: Model, x, m, q0, q1, chi1) -> float:
+    """Mean squared training residual ``(1/n) sum_mu <(y_mu - w.x_mu/sqrt d)^2>`` at 1RSB.
+
+    ``(1 - 1/x) chi1/(beta (1+chi1)) + (Lam - 1)/(beta x Lam) + D/Lam^2`` (``d/dbeta`` of the
+    replicated output term at fixed overlaps; reduces to the RS formula at ``q1 = q0``).
+    """
+    beta = model.beta
+    lam_ = 1.0 + chi1 + x * beta * (q1 - q0)
+    d = model.rho - 2.0 * m + q0 + model.noise_var
+    return float((1.0 - 1.0 / x) * chi1 / (beta * (1.0 + chi1)) + (lam_ - 1.0) / (beta * x * lam_)
+                 + d / lam_ ** 2)
+
+
+def _check_finite_beta(model: Model) -> None:
+    if not np.isfinite(model.beta):
+        raise ValueError("beta must be finite for the 1RSB solver (at beta = inf use a large finite "
+                         "beta: the 1RSB scale x beta must stay finite)")
+
+
+# ---------------------------------------------------------------------------------------------
+# the fixed-x map
+
+
+class RSB1Map:
+    """The 1RSB iteration at fixed Parisi ``x``: ``(m, q0, q1, chi1) -> prior(channel(.))``.
+
+    ``evaluate`` also returns the conjugates ``(mhat, qhat0, qhat1, Ahat)`` and the full
+    prior-side vector ``[Phi, m, q0, q1, Q, chi1, E<<phi>>]``.
+    """
+
+    def __init__(self, model: Model, x: float):
+        _check_finite_beta(model)
+        self.model = model
+        self.x = _check_x(x)
+        self.levels, self.tv, self.tp, self.grho = _levels_and_teacher(model)
+        self.rho = model.rho
+
+    def evaluate(self, s):
+        m, q0, q1, chi1 = (float(v) for v in s)
+        M = self.model
+        hats = channel_conjugates_1rsb(M.alpha, self.rho, M.noise_var, M.beta, self.x, m, q0, q1, chi1)
+        mhat, qhat0, qhat1, Ahat = hats
+        out = prior_side_1rsb(self.levels, M.lam + Ahat, M.beta, self.x, mhat, qhat0, qhat1,
+                              self.tv, self.tp, self.grho)
+        return hats, out
+
+    def __call__(self, s):
+        _, out = self.evaluate(s)
+        return np.array([out[1], out[2], out[3], out[5]])
+
+    def feasible(self, s) -> bool:
+        m, q0, q1, chi1 = s
+        return bool(q0 >= 0.0 and q1 >= q0 and chi1 >= 0.0
+                    and m * m <= self.rho * q0 * (1 + 1e-9) + 1e-300)
+
+
+# ---------------------------------------------------------------------------------------------
+# result object
+
+
+@dataclass(frozen=True)
+class RSB1Solution:
+    """1RSB saddle point at the thermodynamic Parisi ``x`` (or at a given ``x``) and observables.
+
+    Attributes
+    ----------
+    x : float
+        Parisi parameter in ``(0, 1]`` (``1.0`` by convention when the branch collapses to RS).
+    m, q0, q1, Q, chi1 : float
+        Teacher overlap, inter-state and intra-state overlaps, self-overlap, ``beta (Q - q1)``.
+    mhat, qhat0, qhat1, Ahat : float
+        Conjugates (RS-solver scaling; ``qhat1 = qhat0`` iff ``q1 = q0``).
+    free_energy, free_energy_rs : float
+        1RSB ``f`` and the RS ``f`` of the same model (``f >= f_RS`` at the Parisi ``x``).
+    gen_error, gen_error_mean, train_error : float
+        ``rho - 2m + Q``; ``rho - 2m + q_mean`` with ``q_mean = x q0 + (1-x) q1``; training residual.
+    dfdx, complexity : float
+        ``df/dx`` and ``Sigma = beta x^2 df/dx`` at the returned ``x``.
+    rsb : bool
+        ``q1 - q0`` above the collapse tolerance (a genuine 1RSB branch).
+    at_rs : float
+        RS replicon value of the same model.
+    converged, iterations, residual, message
+        Status; ``iterations`` counts map evaluations over all fixed-``x`` solves.
+    rs : RSSolution
+        The RS solution used as start and reference.
+    """
+
+    model: Model = field(repr=False)
+    x: float
+    m: float
+    q0: float
+    q1: float
+    Q: float
+    chi1: float
+    mhat: float
+    qhat0: float
+    qhat1: float
+    Ahat: float
+    free_energy: float
+    free_energy_rs: float
+    gen_error: float
+    gen_error_mean: float
+    train_error: float
+    dfdx: float
+    complexity: float
+    rsb: bool
+    at_rs: float
+    converged: bool
+    iterations: int
+    residual: float
+    message: str = ""
+    rs: RSSolution | None = field(default=None, repr=False)
+
+    FIELDS = ("x", "m", "q0", "q1", "Q", "chi1", "mhat", "qhat0", "qhat1", "Ahat", "free_energy",
+              "free_energy_rs", "gen_error", "gen_error_mean", "train_error", "dfdx", "complexity",
+              "at_rs")
+
+    @property
+    def q_mean(self) -> float:
+        """Mean of ``P(q)``: ``x q0 + (1-x) q1`` (squared norm of the Gibbs mean per weight)."""
+        return self.x * self.q0 + (1.0 - self.x) * self.q1
+
+    @property
+    def state(self) -> np.ndarray:
+        """The iteration variables ``(m, q0, q1, chi1)`` (for warm starts)."""
+        return np.array([self.m, self.q0, self.q1, self.chi1])
+
+    def as_dict(self) -> dict:
+        """Plain dict of the numbers and the status (for JSON / tables)."""
+        d = {k: float(getattr(self, k)) for k in self.FIELDS}
+        d.update(q_mean=self.q_mean, rsb=bool(self.rsb), converged=bool(self.converged),
+                 iterations=int(self.iterations), residual=float(self.residual), message=self.message)
+        return d
+
+    def __repr__(self) -> str:
+        lines = [f"RSB1Solution  ({self.model!r})"]
+        for k in self.FIELDS:
+            lines.append(f"  {k:>15s} = {getattr(self, k): .10g}")
+        lines.append(f"  {'rsb':>15s} = {self.rsb}")
+        lines.append(f"  {'converged':>15s} = {self.converged} after {self.iterations} iterations "
+                     f"(residual {self.residual:.2e})")
+        if self.message and self.message != "converged":
+            lines.append(f"  {'message':>15s} = {self.message}")
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# solvers
+
+
+def _build(model, x, rsmap, s, fp_converged, iterations, residual, message, rs, collapse_tol):
+    hats, out = rsmap.evaluate(s)
+    mhat, qhat0, qhat1, Ahat = (float(v) for v in hats)
+    Phi, m, q0, q1, Q, chi1, e_phi = (float(v) for v in out)
+    # report the order parameters of the last iterate (the image differs by the residual)
+    f = _free_energy_from(model, x, m, q0, q1, Q, mhat, qhat0, qhat1, Ahat, Phi)
+    g = dfdx_1rsb(model, x, m, q0, q1, Q, mhat, qhat0, qhat1, Phi, e_phi)
+    q_mean = x * q0 + (1.0 - x) * q1
+    rho = model.rho
+    return RSB1Solution(
+        model=model, x=float(x), m=m, q0=q0, q1=q1, Q=Q, chi1=chi1, mhat=mhat, qhat0=qhat0,
+        qhat1=qhat1, Ahat=Ahat, free_energy=f,
+        free_energy_rs=float(rs.free_energy) if rs is not None else math.nan,
+        gen_error=rho - 2 * m + Q, gen_error_mean=rho - 2 * m + q_mean,
+        train_error=train_error_1rsb(model, x, m, q0, q1, chi1), dfdx=g,
+        complexity=model.beta * x * x * g, rsb=bool(q1 - q0 > collapse_tol),
+        at_rs=float(rs.at) if rs is not None else math.nan, converged=bool(fp_converged),
+        iterations=int(iterations), residual=float(residual), message=message, rs=rs)
+
+
+def _solve_fixed_x(model, x, s0, rs, *, mixing, tol, max_iter, anderson, collapse_tol):
+    """Fixed-``x`` saddle point: damped/Anderson iteration (``fixed_point``) first; if it stalls
+    (Anderson can cycle near the RS/1RSB bifurcation, where the ``q1 - q0`` mode is marginal), a
+    Powell-hybrid root solve of ``F(s) - s`` from the best iterate, accepted only if the undamped
+    residual of the map at its root is below ``tol``.  ``iterations`` counts map evaluations."""
+    rsmap = RSB1Map(model, x)
+    n_fp = min(max_iter, 400)
+    fp = fixed_point(rsmap, s0, mixing=mixing, tol=tol, max_iter=n_fp, anderson=anderson,
+                     feasible=rsmap.feasible)
+    s = fp.x if np.all(np.isfinite(fp.x)) else np.asarray(s0, dtype=float)
+    converged, n_eval, res, msg = fp.converged, fp.iterations, fp.residual, fp.message
+    budget = max_iter - n_fp
+    if not converged and budget >= 10:
+        from scipy.optimize import root
+
+        from .fixed_point import residual_norm
+
+        counter = [0]
+
+        def g(v):
+            counter[0] += 1
+            return rsmap(v) - v
+
+        try:
+            r = root(g, s, method="hybr", options={"xtol": 1e-13, "maxfev": min(400, budget - 1)})
+            cand = r.x
+        except (ValueError, FloatingPointError):  # pragma: no cover - defensive
+            cand = s
+        n_eval += counter[0]
+        if np.all(np.isfinite(cand)) and rsmap.feasible(cand):
+            fc = rsmap(cand)
+            n_eval += 1
+            rc = residual_norm(cand, fc)
+            if rc < tol:
+                s, converged, res = cand, True, rc
+                msg = f"converged (fixed_point stalled at {fp.residual:.1e}; hybrid root polish)"
+        if not converged and max_iter > n_eval:
+            fp = fixed_point(rsmap, s, mixing=0.5 * mixing, tol=tol, max_iter=max_iter - n_eval,
+                             anderson=0, feasible=rsmap.feasible)
+            n_eval += fp.iterations
+            if np.all(np.isfinite(fp.x)):
+                s = fp.x
+            converged, res, msg = fp.converged, fp.residual, fp.message
+    return _build(model, x, rsmap, s, converged, n_eval, res, msg, rs, collapse_tol)
+
+
+def _split_start(rs: RSSolution, frac: float) -> np.ndarray:
+    """RS point with a fraction ``frac`` of ``Q - q`` moved into ``q1 - q0``."""
+    Q, q, chi = rs.Q, rs.q, rs.chi
+    return np.array([rs.m, q, q + frac * (Q - q), chi * (1.0 - frac)])
+
+
+def solve_1rsb(model: Model, *, x: float | None = None, init=None, split: tuple = (0.9, 0.3),
+               mixing: float = 0.5, tol: float = 1e-10, max_iter: int = 2000, anderson: int = 5,
+               x_tol: float = 1e-7, x_min: float = 1e-3, collapse_tol: float = 1e-7,
+               strict: bool = False, warn: bool = True) -> RSB1Solution:
+    """Solve the 1RSB saddle point of ``model`` (finite beta) and fix ``x`` by the Parisi rule.
+
+    Parameters
+    ----------
+    model : Model
+        The problem; ``beta`` must be finite.
+    x : float in (0, 1], optional
+        Solve at this Parisi parameter only.  ``None`` (default): maximise ``f(x)`` over
+        ``(0, 1]`` -- a root of ``df/dx`` bracketed on the 1RSB branch, or ``x = 1`` when ``f``
+        increases up to ``x = 1`` (then ``f = f_RS`` and ``complexity >= 0``).
+    init : None, RSB1Solution or array_like ``(m, q0, q1, chi1)``
+        Start.  ``None``: the RS solution (multi-start) with a fraction ``split[i]`` of ``Q - q``
+        moved into ``q1 - q0``, each fraction tried until one does not collapse to ``q1 = q0``.
+    split : tuple of float in (0, 1)
+        The split fractions tried from RS.
+    mixing, tol, max_iter, anderson
+        Passed to :func:`replicaquant.fixed_point.fixed_point` (``tol`` on the undamped residual).
+    x_tol : float
+        Tolerance on the Parisi ``x``.
+    x_min : float
+        Smallest ``x`` searched.
+    collapse_tol : float
+        ``q1 - q0`` below this counts as the RS branch.
+    strict, warn
+        Non-convergence raises :class:`replicaquant.rs.ConvergenceError` (``strict``) or warns.
+
+    Returns
+    -------
+    RSB1Solution
+    """
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
+    _check_finite_beta(model)
+    if x is not None:
+        x = _check_x(x)
+    mixing = check_real("mixing", mixing, low=0.0, low_inclusive=False, high=1.0)
+    tol = check_real("tol", tol, low=0.0, low_inclusive=False)
+    x_tol = check_real("x_tol", x_tol, low=0.0, low_inclusive=False)
+    x_min = check_real("x_min", x_min, low=0.0, low_inclusive=False, high=1.0)
+    for s in split:
+        check_real("split", s, low=0.0, low_inclusive=False, high=1.0)
+    collapse_tol = check_real("collapse_tol", collapse_tol, low=0.0)
+    opts = dict(mixing=mixing, tol=tol, max_iter=check_int("max_iter", max_iter, low=1),
+                anderson=check_int("anderson", anderson, low=0), collapse_tol=collapse_tol)
+
+    rs = solve_rs(model, init="multi", warn=False)
+    if isinstance(init, RSB1Solution) and init.rsb:
+        starts = [init.state]
+        x_start = init.x if x is None else x
+    elif init is None or isinstance(init, RSB1Solution):  # (an RS-like solution carries no split)
+        starts = [_split_start(rs, fr) for fr in split]
+        x_start = 0.5 if x is None else x
+    else:
+        s0 = np.asarray(init, dtype=float)
+        if s0.shape != (4,) or not np.all(np.isfinite(s0)):
+            raise ValueError("init must be None, an RSB1Solution or a finite (m, q0, q1, chi1)")
+        starts = [s0]
+        x_start = 0.5 if x is None else x
+
+    n_iter = 0
+    sol = None
+    for s0 in starts:
+        sol = _solve_fixed_x(model, x_start, s0, rs, **opts)
+        n_iter += sol.iterations
+        if sol.rsb or not sol.converged:
+            break
+    if x is None and sol.converged and sol.rsb:
+        sol, n_iter = _optimise_x(model, sol, rs, n_iter, x_tol, x_min, opts)
+    elif x is None and sol.converged:
+        # every start collapsed onto the RS branch: x is immaterial, report x = 1
+        sol = replace(_build(model, 1.0, RSB1Map(model, 1.0), sol.state, True, 0, sol.residual,
+                             "", rs, collapse_tol),
+                      message="RS: every 1RSB start collapsed to q1 = q0")
+    sol = replace(sol, iterations=n_iter)
+    if not rs.converged:
+        sol = replace(sol, converged=False, message=f"{sol.message}; RS reference: {rs.message}")
+    if not sol.converged:
+        msg = (f"solve_1rsb did not converge for {model!r}: {sol.message}; last iterate x={sol.x:.6g}, "
+               f"m={sol.m:.6g}, q0={sol.q0:.6g}, q1={sol.q1:.6g}, chi1={sol.chi1:.6g}")
+        if strict:
+            raise ConvergenceError(msg, sol)
+        if warn:
+            warnings.warn(msg, RuntimeWarning, stacklevel=2)
+    return sol
+
+
+def _optimise_x(model, sol, rs, n_iter, x_tol, x_min, opts):
+    """Maximise ``f(x)`` on the 1RSB branch.
+
+    ``df/dx`` is followed along the branch from the first solution (warm starts with a secant
+    predictor) -- upwards towards ``x = 1`` when positive, downwards by halving when negative --
+    until it changes sign; the root is then located by Brent's method.  If ``df/dx > 0`` all the
+    way to ``x = 1`` the maximum is at ``x = 1`` (``f = f_RS``).
+    """
+    from scipy.optimize import brentq
+
+    cache = {sol.x: sol}
+    collapse_tol = opts["collapse_tol"]
+
+    def at(xv):
+        nonlocal n_iter
+        if xv in cache:
+            return cache[xv]
+        keys = sorted((k for k in cache if cache[k].rsb), key=lambda k: abs(k - xv))
+        s0 = cache[keys[0]].state
+        if len(keys) > 1:  # secant predictor along the branch
+            x0, x1 = keys[0], keys[1]
+            pred = s0 + (xv - x0) / (x1 - x0) * (cache[x1].state - s0)
+            if RSB1Map(model, xv).feasible(pred) and pred[2] - pred[1] > collapse_tol:
+                s0 = pred
+        s = _solve_fixed_x(model, xv, s0, rs, **opts)
+        n_iter += s.iterations
+        if not s.converged:
+            raise _Failed(s, f"fixed-x solve at x = {xv:.6g} failed: {s.message}")
+        cache[xv] = s
+        return s
+
+    def g(xv):
+        s = at(xv)
+        if not s.rsb:
+            raise _Failed(s, f"the 1RSB branch collapsed to q1 = q0 at x = {xv:.6g} during the x search")
+        return s.dfdx
+
+    try:
+        xa = sol.x
+        if g(xa) >= 0.0:
+            lo = hi = xa
+            while True:
+                hi = 1.0 if 1.0 - hi < 0.02 else hi + 0.5 * (1.0 - hi)
+                if g(hi) < 0.0:
+                    break
+                lo = hi
+                if hi == 1.0:
+                    best = at(1.0)
+                    return replace(best, message="converged; df/dx > 0 up to x = 1: maximum at x = 1, "
+                                                 "f = f_RS, complexity = beta df/dx(1) > 0"), n_iter
+        else:
+            hi = lo = xa
+            while True:
+                lo = 0.5 * lo
+                if lo < x_min:
+                    best = at(hi)
+                    return replace(best, converged=False,
+                                   message=f"df/dx < 0 down to x = {hi:.3g}: no interior maximum "
+                                           f"above x_min = {x_min}"), n_iter
+                if g(lo) >= 0.0:
+                    break
+                hi = lo
+        xs = brentq(g, lo, hi, xtol=x_tol, rtol=4 * np.finfo(float).eps, maxiter=100)
+        return replace(at(xs), message="converged"), n_iter
+    except _Failed as exc:
+        return replace(exc.solution, converged=False, message=str(exc)), n_iter
+
+
+class _Failed(Exception):
+    def __init__(self, solution, message):
+        super().__init__(message)
+        self.solution = solution
