@@ -146,3 +146,51 @@ def _moments_loop_inf(levels, a, b, beta, out):
         out[1, i] = m
         out[2, i] = s
         out[3, i] = v
+
+
+@njit(cache=True)
+def sample_level(levels, a, b, beta, u):
+    """Heat-bath draw from the level measure: index ``k`` with probability ``p(c_k | a, b)``.
+
+    ``p(c_k | a, b) ∝ exp(beta (b c_k - a c_k**2/2))`` exactly as in :func:`site_moments`:
+    weights are taken relative to the dominant level (log-sum-exp) and only levels within
+    ``_CUTOFF`` of it are kept.  The draw is the inverse CDF of the uniform ``u`` in
+    ``[0, 1)``: the smallest ``k`` with ``sum_{j <= k} p_j > u``.  At ``beta = inf`` it returns
+    the dominant level (the zero-temperature, greedy update).  Returns the index into
+    ``levels``.
+    """
+    k0 = argmax_level(levels, a, b)
+    if np.isinf(beta):
+        return k0
+    c0 = levels[k0]
+    e0 = b * c0 - 0.5 * a * c0 * c0
+    n = levels.size
+    z = 1.0
+    hi = k0
+    j = k0 + 1
+    while j < n:
+        c = levels[j]
+        g = beta * (b * c - 0.5 * a * c * c - e0)
+        if g < -_CUTOFF:
+            break
+        z += np.exp(g)
+        hi = j
+        j += 1
+    lo = k0
+    j = k0 - 1
+    while j >= 0:
+        c = levels[j]
+        g = beta * (b * c - 0.5 * a * c * c - e0)
+        if g < -_CUTOFF:
+            break
+        z += np.exp(g)
+        lo = j
+        j -= 1
+    target = u * z
+    acc = 0.0
+    for j in range(lo, hi):
+        c = levels[j]
+        acc += np.exp(beta * (b * c - 0.5 * a * c * c - e0))
+        if acc > target:
+            return j
+    return hi

@@ -1,0 +1,594 @@
+"""Monte Carlo sampling of the quantized Gibbs measure ``P(w) ∝ exp(-beta H(w))`` on ``C**d``.
+
+Energy (SPEC §1), with ``F = X/sqrt(d)`` and residual ``r = y - F w``::
+
+    H(w) = 1/2 |y - F w|**2 + lam/2 |w|**2
+
+**Heat bath.**  As a function of one coordinate ``w_i = c`` (all others fixed)
+``H = a_i c**2/2 - b_i c + const`` with
+
+    a_i = |F_i|**2 + lam,        b_i = F_i . r + |F_i|**2 w_i,
+
+so the exact conditional law of ``w_i`` is the level measure
+``p(c_k) ∝ exp(beta (b_i c_k - a_i c_k**2/2))`` of :mod:`replicaquant.kernels`; the draw is
+:func:`replicaquant.kernels.sample_level` (log-sum-exp, inverse CDF) and ``r`` is updated by
+``r -= (c_new - w_i) F_i``.  ``F`` is stored column-major so that a column is contiguous:
+one sweep (``d`` updates, a dot product each plus an axpy when the weight changes) costs
+about one pass over ``X``.  The residual is recomputed from scratch at the start of every
+block of sweeps so that rounding cannot drift.
+
+**Parallel tempering.**  Each replica runs ``temps`` chains on a geometric ladder
+``beta_min = beta_1 < ... < beta_T = beta`` (the target at the top).  After every sweep the
+configurations of neighbouring temperatures are exchanged with probability
+``min(1, exp((beta_t - beta_{t+1}) (H_t - H_{t+1})))`` (Metropolis on the energies), which
+leaves the product measure invariant.
+
+**Observables** (measured after every measurement sweep at the target ``beta``, on each of
+``replicas >= 2`` independent replicas of the same instance, then time- and replica-averaged):
+``m = w.w0/d``, ``Q = |w|**2/d``, ``q = w^a.w^b/d`` (pairs of distinct replicas: an unbiased
+estimator of ``<w>.<w>/d``), ``energy = H/d``, ``train_error = |y - F w|**2/n``,
+``gen_error = rho_inst - 2m + Q`` and ``gen_error_mean = rho_inst - 2m + q`` with the
+instance's own ``rho_inst = |w0|**2/d`` in place of ``rho``, and the overlap histogram
+``P(q)``.  Averages over instances carry standard errors (``std/sqrt(instances)``); the
+within-instance (thermal) errors come from blocking the time series.
+
+Randomness: one ``np.random.default_rng`` per instance, spawned from ``SeedSequence(seed)``;
+the uniforms of the heat bath and of the swaps are drawn in blocks from it and passed to the
+compiled sweep, so a seed fixes the result exactly.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+
+from ._validation import check_int, check_real
+from .kernels import sample_level
+from .model import Model
+
+OBSERVABLES = ("m", "Q", "q", "energy", "train_error", "gen_error", "gen_error_mean")
+_BLOCK_UNIFORMS = 1 << 20  # uniforms drawn per block of sweeps (8 MiB)
+_N_BLOCKS = 20  # blocks of the time series for the thermal error bars
+
+
+# ---------------------------------------------------------------------------------------------
+# compiled kernels
+
+
+@njit(cache=True)
+def _residuals(Ft, y, w, r):
+    """``r[c] = y - F w[c]`` for every chain ``c`` (``Ft`` = ``F.T``, C-contiguous)."""
+    d = Ft.shape[0]
+    for c in range(w.shape[0]):
+        rc = r[c]
+        rc[:] = y
+        for i in range(d):
+            wi = w[c, i]
+            if wi != 0.0:
+                fi = Ft[i]
+                for mu in range(rc.size):
+                    rc[mu] -= wi * fi[mu]
+
+
+@njit(cache=True)
+def _energy(r, w, lam):
+    """``H = 1/2 |r|^2 + lam/2 |w|^2`` for one chain."""
+    return 0.5 * np.dot(r, r) + 0.5 * lam * np.dot(w, w)
+
+
+@njit(cache=True)
+def heat_bath_sweep(Ft, colnorm2, levels, lam, beta, w, r, u):
+    """One sequential heat-bath sweep over the ``d`` coordinates of one chain.
+
+    ``Ft[i]`` is column ``F_i`` (contiguous), ``colnorm2[i] = |F_i|^2``, ``w`` the weights,
+    ``r = y - F w`` the residual (both updated in place), ``u`` ``d`` uniforms.  Coordinate
+    ``i`` is drawn from ``p(c) ∝ exp(beta (b_i c - a_i c^2/2))`` with ``a_i = |F_i|^2 + lam``,
+    ``b_i = F_i.r + |F_i|^2 w_i``.  Returns the number of coordinates that changed.
+    """
+    d = Ft.shape[0]
+    changed = 0
+    for i in range(d):
+        fi = Ft[i]
+        wi = w[i]
+        cn = colnorm2[i]
+        b = np.dot(fi, r) + cn * wi
+        k = sample_level(levels, cn + lam, b, beta, u[i])
+        c = levels[k]
+        if c != wi:
+            delta = c - wi
+            for mu in range(r.size):
+                r[mu] -= delta * fi[mu]
+            w[i] = c
+            changed += 1
+    return changed
+
+
+@njit(cache=True)
+def _mc_block(Ft, colnorm2, levels, lam, betas, w, r, slot, energies, u_site, u_swap,
+              w0, n_rec, obs_out, q_out, t0, swap_acc, swap_try):
+    """Run ``u_site.shape[0]`` sweeps of every chain, each followed by tempering swaps.
+
+    Chains are indexed ``c = slot[rep, t]`` (replica ``rep`` at ladder position ``t``);
+    swaps exchange entries of ``slot`` rather than copying configurations.  The first
+    ``u_site.shape[0] - n_rec`` sweeps are not recorded; the last ``n_rec`` write, for each
+    replica at the top temperature, ``[w.w0/d, |w|^2/d, H/d, |r|^2/n]`` into
+    ``obs_out[t0 + s, rep]`` and the pair overlaps ``w^a.w^b/d`` into ``q_out[t0 + s]``.
+    """
+    n_sweeps = u_site.shape[0]
+    n_rep, n_t = slot.shape
+    d = Ft.shape[0]
+    n = r.shape[1]
+    skip = n_sweeps - n_rec
+    for s in range(n_sweeps):
+        for rep in range(n_rep):
+            for t in range(n_t):
+                c = slot[rep, t]
+                heat_bath_sweep(Ft, colnorm2, levels, lam, betas[t], w[c], r[c], u_site[s, c])
+                energies[c] = _energy(r[c], w[c], lam)
+        for rep in range(n_rep):
+            for t in range(n_t - 1):
+                c1 = slot[rep, t]
+                c2 = slot[rep, t + 1]
+                delta = (betas[t] - betas[t + 1]) * (energies[c1] - energies[c2])
+                swap_try[t] += 1
+                if delta >= 0.0 or u_swap[s, rep, t] < math.exp(delta):
+                    slot[rep, t] = c2
+                    slot[rep, t + 1] = c1
+                    swap_acc[t] += 1
+        if s >= skip:
+            row = t0 + s - skip
+            top = n_t - 1
+            for rep in range(n_rep):
+                c = slot[rep, top]
+                obs_out[row, rep, 0] = np.dot(w[c], w0) / d
+                obs_out[row, rep, 1] = np.dot(w[c], w[c]) / d
+                obs_out[row, rep, 2] = energies[c] / d
+                obs_out[row, rep, 3] = np.dot(r[c], r[c]) / n
+            p = 0
+            for ra in range(n_rep):
+                for rb in range(ra + 1, n_rep):
+                    q_out[row, p] = np.dot(w[slot[ra, top]], w[slot[rb, top]]) / d
+                    p += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# results
+
+
+@dataclass(frozen=True)
+class MCInstance:
+    """Gibbs averages on one instance ``(X, y, w0)``.
+
+    Attributes
+    ----------
+    values : dict
+        Time- and replica-averaged observables (names in ``OBSERVABLES``; ``m`` and the
+        generalization errors are ``None`` without a teacher).
+    thermal_err : dict
+        Blocking estimate of the statistical error of each value (20 blocks).
+    rho_instance : float or None
+        ``|w0|^2/d`` used in place of ``rho``.
+    q_var : float
+        Gibbs variance of the overlap ``q_ab`` (width of ``P(q)``; ``O(1/d)`` in an RS phase).
+    q_hist : ndarray
+        Normalised histogram (density) of ``q_ab`` on ``q_edges``.
+    swap_acceptance : ndarray
+        Acceptance rate of exchanges between ladder positions ``t`` and ``t+1``.
+    equilibration_z : float
+        ``(E_2nd half - E_1st half)/error``: a drift of the energy between the two halves of
+        the measurement window in units of its error; ``|z| >~ 3`` means burn-in was too short.
+    q_series : ndarray
+        The sampled overlaps ``[sweep, pair]`` (pairs of distinct replicas).
+    series : ndarray or None
+        Raw time series ``[sweep, replica, (m, Q, energy, train_error)]`` when requested with
+        ``keep_series=True``.
+    """
+
+    values: dict
+    thermal_err: dict
+    rho_instance: float | None
+    q_var: float
+    q_edges: np.ndarray = field(repr=False)
+    q_hist: np.ndarray = field(repr=False)
+    swap_acceptance: np.ndarray
+    equilibration_z: float
+    betas: np.ndarray = field(repr=False)
+    q_series: np.ndarray = field(default=None, repr=False)
+    series: np.ndarray | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class MCResult:
+    """Monte Carlo estimates averaged over instances (see module docstring for definitions).
+
+    Attributes
+    ----------
+    m, Q, q, energy, train_error, gen_error, gen_error_mean : float
+        Instance averages of the Gibbs averages at the target ``beta``.
+    m_err, ... : float
+        Standard errors over instances (``std(ddof=1)/sqrt(instances)``); with a single
+        instance, its thermal (blocking) error.
+    per_instance : dict of ndarray
+        Each observable per instance.
+    q_edges, q_hist : ndarray
+        Bin edges and instance-averaged density of the replica overlap ``P(q)``.
+    q_var : float
+        Instance average of the Gibbs variance of ``q_ab``.
+    betas : ndarray
+        The tempering ladder (target last).
+    swap_acceptance : ndarray
+        Mean exchange acceptance between neighbouring ladder positions.
+    equilibration_z : ndarray
+        Per-instance energy drift between the two halves of the measurement window (in errors).
+    instances : tuple of MCInstance
+        Per-instance details.
+    """
+
+    model: Model = field(repr=False)
+    d: int
+    n: int
+    n_instances: int
+    sweeps: int
+    burn_in: int
+    replicas: int
+    seed: int
+    m: float
+    m_err: float
+    Q: float
+    Q_err: float
+    q: float
+    q_err: float
+    energy: float
+    energy_err: float
+    train_error: float
+    train_error_err: float
+    gen_error: float
+    gen_error_err: float
+    gen_error_mean: float
+    gen_error_mean_err: float
+    q_var: float
+    betas: np.ndarray = field(repr=False)
+    swap_acceptance: np.ndarray = field(repr=False)
+    equilibration_z: np.ndarray = field(repr=False)
+    per_instance: dict = field(repr=False)
+    q_edges: np.ndarray = field(repr=False)
+    q_hist: np.ndarray = field(repr=False)
+    instances: tuple = field(default=(), repr=False)
+
+    def as_dict(self) -> dict:
+        """Plain dict of the estimates, errors, run parameters and diagnostics (for JSON)."""
+        out = {"d": self.d, "n": self.n, "instances": self.n_instances, "sweeps": self.sweeps,
+               "burn_in": self.burn_in, "replicas": self.replicas, "seed": self.seed,
+               "betas": self.betas.tolist()}
+        for k in OBSERVABLES:
+            out[k] = float(getattr(self, k))
+            out[k + "_err"] = float(getattr(self, k + "_err"))
+        out["q_var"] = float(self.q_var)
+        out["swap_acceptance"] = self.swap_acceptance.tolist()
+        out["equilibration_z"] = self.equilibration_z.tolist()
+        out["per_instance"] = {k: v.tolist() for k, v in self.per_instance.items()}
+        out["q_edges"] = self.q_edges.tolist()
+        out["q_hist"] = self.q_hist.tolist()
+        return out
+
+    def compare(self, reference: dict | None = None) -> list[tuple]:
+        """Rows ``(name, mc, err, ref, (mc - ref)/err)`` against a dict of reference values.
+
+        ``reference`` is typically :func:`theory_observables` of an RS (or 1RSB) solution;
+        names missing from it get ``None``.
+        """
+        rows = []
+        for k in OBSERVABLES:
+            v, e = float(getattr(self, k)), float(getattr(self, k + "_err"))
+            ref = None if reference is None else reference.get(k)
+            z = None if ref is None or e <= 0 else (v - ref) / e
+            rows.append((k, v, e, ref, z))
+        return rows
+
+    def table(self, reference: dict | None = None, ref_name: str = "RS") -> str:
+        """Human-readable table of ``MC ± err`` next to the reference values."""
+        head = f"{'':>16s} {'MC':>12s} {'± err':>10s}"
+        if reference is not None:
+            head += f" {ref_name:>12s} {'(MC-ref)/err':>13s}"
+        lines = [head]
+        for k, v, e, ref, z in self.compare(reference):
+            line = f"{k:>16s} {v:12.6f} {e:10.2e}"
+            if reference is not None:
+                line += f" {ref:12.6f}" if ref is not None else f" {'-':>12s}"
+                line += f" {z:13.2f}" if z is not None else f" {'-':>13s}"
+            lines.append(line)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        ladder = ", ".join(f"{b:.4g}" for b in self.betas)
+        lines = [f"MCResult  ({self.model!r})",
+                 f"  d={self.d}, n={self.n}, instances={self.n_instances}, replicas={self.replicas}, "
+                 f"burn_in={self.burn_in}, sweeps={self.sweeps}, seed={self.seed}",
+                 f"  betas=[{ladder}]"]
+        if self.betas.size > 1:
+            lines.append("  swap acceptance=[" + ", ".join(f"{a:.2f}" for a in self.swap_acceptance) + "]")
+        lines.append(f"  Gibbs variance of q_ab = {self.q_var:.3e};  max |equilibration z| = "
+                     f"{np.max(np.abs(self.equilibration_z)):.2f}")
+        lines.append(self.table())
+        return "\n".join(lines)
+
+
+def theory_observables(sol, model: Model | None = None) -> dict:
+    """Map a theory solution to the Monte Carlo observables.
+
+    Works for an :class:`~replicaquant.rs.RSSolution` (``q``) and for a 1RSB solution with
+    ``q0, q1, x``, whose mean two-replica overlap is ``x q0 + (1 - x) q1`` (``P(q)`` has
+    weight ``x`` at ``q0`` and ``1 - x`` at ``q1``).  ``energy = alpha/2 train_error +
+    lam/2 Q`` is the identity ``H/d = (n/d) |r|^2/(2n) + lam |w|^2/(2d)``.
+    """
+    model = model if model is not None else sol.model
+    if hasattr(sol, "q0") and hasattr(sol, "q1") and hasattr(sol, "x"):
+        q = sol.x * sol.q0 + (1.0 - sol.x) * sol.q1
+    else:
+        q = sol.q
+    rho = model.rho
+    return {"m": float(sol.m), "Q": float(sol.Q), "q": float(q),
+            "energy": float(model.alpha / 2 * sol.train_error + model.lam / 2 * sol.Q),
+            "train_error": float(sol.train_error),
+            "gen_error": float(rho - 2 * sol.m + sol.Q),
+            "gen_error_mean": float(rho - 2 * sol.m + q)}
+
+
+# ---------------------------------------------------------------------------------------------
+# drivers
+
+
+def _ladder(beta: float, temps: int, beta_min: float | None) -> np.ndarray:
+    if temps == 1:
+        return np.array([beta])
+    if beta_min is None:
+        beta_min = beta / 4.0
+    beta_min = check_real("beta_min", beta_min, low=0.0, low_inclusive=False)
+    if beta_min >= beta:
+        raise ValueError(f"beta_min must be < beta = {beta}, got {beta_min}")
+    return np.geomspace(beta_min, beta, temps)
+
+
+def _block_se(x: np.ndarray) -> float:
+    """Standard error of the mean of a time series by blocking into ``_N_BLOCKS`` blocks."""
+    nb = min(_N_BLOCKS, x.size)
+    if nb < 2:
+        return 0.0
+    L = x.size // nb
+    means = x[: nb * L].reshape(nb, L).mean(axis=1)
+    return float(means.std(ddof=1) / math.sqrt(nb))
+
+
+def _q_edges(samples: np.ndarray, q_bins: int, q_range) -> np.ndarray:
+    """``q_bins + 1`` equal bins on ``q_range``, or on the range of the samples (padded)."""
+    if q_range is None:
+        lo, hi = float(np.min(samples)), float(np.max(samples))
+        pad = 0.02 * max(hi - lo, 1e-3)
+        lo, hi = lo - pad, hi + pad
+    else:
+        lo, hi = q_range
+    return np.linspace(lo, hi, q_bins + 1)
+
+
+def _check_q_range(q_range):
+    if q_range is None:
+        return None
+    try:
+        vals = [check_real("q_range", v) for v in q_range]
+    except TypeError:
+        raise ValueError(f"q_range must be a pair (low, high), got {q_range!r}") from None
+    if len(vals) != 2:
+        raise ValueError(f"q_range must be a pair (low, high), got {q_range!r}")
+    lo, hi = vals
+    if not lo < hi:
+        raise ValueError(f"q_range must satisfy low < high, got {q_range!r}")
+    return lo, hi
+
+
+def _check_run_args(model, sweeps, burn_in, temps, replicas, beta_min, q_bins):
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
+    if math.isinf(model.beta):
+        raise ValueError("beta must be finite for Monte Carlo (the ladder ends at the target beta); "
+                         "use a large finite beta for the ground state")
+    sweeps = check_int("sweeps", sweeps, low=2)
+    burn_in = check_int("burn_in", burn_in, low=0)
+    temps = check_int("temps", temps, low=1)
+    replicas = check_int("replicas", replicas, low=2)
+    q_bins = check_int("q_bins", q_bins, low=2)
+    betas = _ladder(model.beta, temps, beta_min)
+    return sweeps, burn_in, temps, replicas, q_bins, betas
+
+
+def monte_carlo_instance(X, y, model: Model, *, w0=None, sweeps: int = 2000, burn_in: int = 500,
+                         temps: int = 1, beta_min: float | None = None, replicas: int = 2,
+                         seed=0, q_bins: int = 60, q_range=None,
+                         keep_series: bool = False) -> MCInstance:
+    """Sample ``exp(-beta H)`` on one data set; heat bath + optional parallel tempering.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+        Inputs (the predictor is ``X w/sqrt(d)``).
+    y : array_like, shape (n,)
+        Labels.
+    model : Model
+        Levels, ``beta`` (finite, the target at the top of the ladder) and ``lam``; ``alpha``
+        and the teacher are not used here.
+    w0 : array_like, shape (d,), optional
+        Teacher weights, for ``m`` and the generalization errors.
+    sweeps, burn_in : int
+        Measurement sweeps (>= 2) and discarded sweeps before them.
+    temps : int
+        Number of tempering temperatures (1 = plain heat bath at ``beta``).
+    beta_min : float, optional
+        Bottom of the geometric ladder (default ``beta/4``).
+    replicas : int
+        Independent replicas (>= 2) for the overlap ``q``.
+    seed : int, SeedSequence or Generator
+        Seeds the single generator of this run.
+    q_bins : int
+        Bins of the ``P(q)`` histogram.
+    q_range : (float, float), optional
+        Range of the histogram; default: the range of the sampled overlaps (slightly padded).
+    keep_series : bool
+        Keep the raw per-sweep time series of ``(m, Q, energy, train_error)``.
+
+    Returns
+    -------
+    MCInstance
+    """
+    sweeps, burn_in, temps, replicas, q_bins, betas = _check_run_args(
+        model, sweeps, burn_in, temps, replicas, beta_min, q_bins)
+    q_range = _check_q_range(q_range)
+    X = np.asarray(X, dtype=np.float64)
+    y = np.ascontiguousarray(y, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"X must be two-dimensional, got shape {X.shape}")
+    n, d = X.shape
+    if d < 1 or n < 1:
+        raise ValueError(f"X must have at least one row and one column, got shape {X.shape}")
+    if y.shape != (n,):
+        raise ValueError(f"y must have shape ({n},), got {y.shape}")
+    if not (np.isfinite(X).all() and np.isfinite(y).all()):
+        raise ValueError("X and y must be finite")
+    if w0 is not None:
+        w0 = np.ascontiguousarray(w0, dtype=np.float64)
+        if w0.shape != (d,) or not np.isfinite(w0).all():
+            raise ValueError(f"w0 must be a finite vector of shape ({d},)")
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+    # column-major F = X/sqrt(d): Ft = F.T is C-contiguous, Ft[i] is the column F_i
+    Ft = np.ascontiguousarray(X.T) / math.sqrt(d)
+    colnorm2 = np.einsum("ij,ij->i", Ft, Ft)
+    levels = np.ascontiguousarray(model.levels, dtype=np.float64)
+    lam = float(model.lam)
+    n_chains = replicas * temps
+    w = levels[rng.integers(0, levels.size, size=(n_chains, d))]  # hot start
+    r = np.empty((n_chains, n))
+    slot = np.arange(n_chains, dtype=np.int64).reshape(replicas, temps)
+    energies = np.zeros(n_chains)
+    n_pairs = replicas * (replicas - 1) // 2
+    obs = np.empty((sweeps, replicas, 4))
+    qs = np.empty((sweeps, n_pairs))
+    swap_acc = np.zeros(max(temps - 1, 1), dtype=np.int64)
+    swap_try = np.zeros(max(temps - 1, 1), dtype=np.int64)
+    w0_arr = w0 if w0 is not None else np.zeros(d)
+
+    per_block = max(1, _BLOCK_UNIFORMS // (n_chains * d))
+    total = burn_in + sweeps
+    done = 0
+    while done < total:
+        S = min(per_block, total - done)
+        n_rec = max(0, done + S - burn_in) - max(0, done - burn_in)
+        t0 = max(0, done - burn_in)
+        u_site = rng.random((S, n_chains, d))
+        u_swap = rng.random((S, replicas, max(temps - 1, 1)))
+        _residuals(Ft, y, w, r)
+        _mc_block(Ft, colnorm2, levels, lam, betas, w, r, slot, energies, u_site, u_swap,
+                  w0_arr, n_rec, obs, qs, t0, swap_acc, swap_try)
+        done += S
+
+    # time series averaged over replicas (independent chains) -> blocking errors
+    ts = obs.mean(axis=1)
+    qt = qs.mean(axis=1)
+    rho_inst = float(w0 @ w0 / d) if w0 is not None else None
+    vals = {"Q": ts[:, 1], "q": qt, "energy": ts[:, 2], "train_error": ts[:, 3]}
+    if w0 is not None:
+        vals["m"] = ts[:, 0]
+        vals["gen_error"] = rho_inst - 2 * ts[:, 0] + ts[:, 1]
+        vals["gen_error_mean"] = rho_inst - 2 * ts[:, 0] + qt
+    values = {k: (float(vals[k].mean()) if k in vals else None) for k in OBSERVABLES}
+    terr = {k: (_block_se(vals[k]) if k in vals else None) for k in OBSERVABLES}
+    edges = _q_edges(qs, q_bins, q_range)
+    hist, _ = np.histogram(qs.ravel(), bins=edges, density=True)
+    half = sweeps // 2
+    e1, e2 = ts[:half, 2], ts[half:, 2]
+    se = math.hypot(_block_se(e1), _block_se(e2))
+    diff = float(e2.mean() - e1.mean())
+    eq_z = diff / se if se > 0 else 0.0
+    acc = (swap_acc / np.maximum(swap_try, 1)).astype(float) if temps > 1 else np.zeros(0)
+    return MCInstance(values=values, thermal_err=terr, rho_instance=rho_inst,
+                      q_var=float(qs.var()), q_edges=edges, q_hist=hist, swap_acceptance=acc,
+                      equilibration_z=float(eq_z), betas=betas,
+                      series=obs if keep_series else None, q_series=qs)
+
+
+def monte_carlo(model: Model, d: int, *, instances: int = 4, sweeps: int = 2000,
+                burn_in: int = 500, temps: int = 1, beta_min: float | None = None,
+                replicas: int = 2, seed: int = 0, q_bins: int = 60, q_range=None,
+                keep_series: bool = False, progress=None) -> MCResult:
+    """Monte Carlo of the quantized Gibbs measure on ``instances`` data sets of ``model``.
+
+    Each instance is ``make_data(model, d, seed_k)`` (``n = round(alpha d)``, Gaussian
+    inputs, the model's teacher and noise), sampled by :func:`monte_carlo_instance`; the
+    estimates are averaged over instances with standard errors.
+
+    Parameters
+    ----------
+    model : Model
+        The problem (finite ``beta``).
+    d : int
+        Dimension (>= 2).
+    instances : int
+        Number of independent data sets.
+    sweeps, burn_in, temps, beta_min, replicas, keep_series
+        As in :func:`monte_carlo_instance`.
+    q_bins, q_range
+        The instance-averaged ``P(q)`` uses ``q_bins`` equal bins on ``q_range`` (default: the
+        range of all sampled overlaps, common to the instances).
+    seed : int
+        Master seed; instance ``k`` uses the ``k``-th child of ``SeedSequence(seed)`` (one
+        child for its data, one for its chains), so the same seed gives identical results.
+    progress : callable, optional
+        Called as ``progress(k, instances)`` after each instance.
+
+    Returns
+    -------
+    MCResult
+    """
+    from .data import make_data
+
+    _check_run_args(model, sweeps, burn_in, temps, replicas, beta_min, q_bins)
+    q_range = _check_q_range(q_range)
+    d = check_int("d", d, low=2)
+    instances = check_int("instances", instances, low=1)
+    seed = check_int("seed", seed, low=0)
+    if int(round(model.alpha * d)) < 1:
+        raise ValueError(f"d must give at least one sample (alpha d >= 1), got d={d}")
+    runs = []
+    n = 0
+    for k, child in enumerate(np.random.SeedSequence(seed).spawn(instances)):
+        data_ss, mc_ss = child.spawn(2)
+        X, y, w0 = make_data(model, d, data_ss)
+        n = X.shape[0]
+        runs.append(monte_carlo_instance(
+            X, y, model, w0=w0, sweeps=sweeps, burn_in=burn_in, temps=temps, beta_min=beta_min,
+            replicas=replicas, seed=np.random.default_rng(mc_ss), q_bins=q_bins, q_range=q_range,
+            keep_series=keep_series))
+        del X
+        if progress is not None:
+            progress(k + 1, instances)
+
+    per = {k: np.array([r.values[k] for r in runs]) for k in OBSERVABLES}
+    est = {}
+    for k in OBSERVABLES:
+        v = per[k]
+        if instances > 1:
+            err = float(v.std(ddof=1) / math.sqrt(instances))
+        else:
+            err = float(runs[0].thermal_err[k])
+        est[k] = float(v.mean())
+        est[k + "_err"] = err
+    edges = _q_edges(np.concatenate([r.q_series.ravel() for r in runs]), q_bins, q_range)
+    q_hist = np.mean([np.histogram(r.q_series.ravel(), bins=edges, density=True)[0] for r in runs],
+                     axis=0)
+    return MCResult(
+        model=model, d=d, n=n, n_instances=instances, sweeps=sweeps, burn_in=burn_in,
+        replicas=replicas, seed=seed, **est,
+        q_var=float(np.mean([r.q_var for r in runs])), betas=runs[0].betas,
+        swap_acceptance=np.mean([r.swap_acceptance for r in runs], axis=0),
+        equilibration_z=np.array([r.equilibration_z for r in runs]),
+        per_instance=per, q_edges=edges, q_hist=q_hist, instances=tuple(runs))
