@@ -1,0 +1,166 @@
+"""State evolution of AMP (SPEC §4): the RS map iterated without damping.
+
+In the large-``d`` limit the AMP field is ``B_t =d A_t w0 + sqrt(qhat_t) z`` with ``z ~ N(0, 1)``
+independent of ``w0``, and the conjugates are those of the square-loss channel evaluated at the
+previous iterate (``chi <-> V``)::
+
+    A_t = mhat_t = alpha/(1 + chi_{t-1}),   qhat_t = alpha (rho - 2 m_{t-1} + q_{t-1} + noise_var)/(1 + chi_{t-1})^2
+    m_t = E[w0 <w>],  q_t = E[<w>^2],  Q_t = E[<w^2>],  chi_t = beta E[Var]     (level measure at (lam + A_t, B_t))
+
+This is exactly one call of :class:`replicaquant.rs.RSMap` per iteration (the same compiled
+prior side and channel conjugates as the replica solver), so its fixed points are the RS saddle
+points.  Index ``t`` lines up with :class:`replicaquant.amp.AMPHistory`: ``t = 0`` is the
+initial condition (default ``m = q = chi = 0``, the image of AMP's default ``w = 0, v = 0``),
+``t`` the estimate after ``t`` AMP iterations; the predicted AMP MSE is ``rho - 2 m_t + q_t``.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validation import check_int, check_real
+from .model import Model
+from .rs import ConvergenceError, RSMap, channel_conjugates
+
+__all__ = ["SEResult", "state_evolution"]
+
+
+@dataclass(frozen=True)
+class SEResult:
+    """A state-evolution trajectory; arrays of length ``n_iter + 1`` indexed by ``t``.
+
+    Attributes
+    ----------
+    m, q, chi : ndarray
+        Order parameters after ``t`` iterations (``t = 0``: the initial condition).
+        ``chi`` is the prediction for AMP's ``V = mean(beta Var)``.
+    Q : ndarray
+        ``E<w^2>`` (``Q[0]`` is ``q[0] + chi[0]/beta``, the value consistent with the init).
+    mhat, qhat : ndarray
+        Channel conjugates evaluated at iterate ``t`` (they produce iterate ``t + 1``);
+        ``mhat[t] = alpha/(1 + chi_t)`` is AMP's ``A`` in iteration ``t + 1``.
+    mse : ndarray
+        Predicted MSE of the AMP estimate ``rho - 2 m_t + q_t`` (= ``gen_error_mean``).
+    gen_error : ndarray
+        ``rho - 2 m_t + Q_t`` (Gibbs-sample error).
+    converged : bool
+        ``residual < tol``.
+    residual : float
+        Undamped residual ``max |x_T - x_{T-1}| / max(1, |x_T|)`` of the last step, ``x = (m, q, chi)``.
+    iterations : int
+        ``n_iter``.
+    """
+
+    model: Model = field(repr=False)
+    m: np.ndarray = field(repr=False)
+    q: np.ndarray = field(repr=False)
+    chi: np.ndarray = field(repr=False)
+    Q: np.ndarray = field(repr=False)
+    mhat: np.ndarray = field(repr=False)
+    qhat: np.ndarray = field(repr=False)
+    mse: np.ndarray = field(repr=False)
+    gen_error: np.ndarray = field(repr=False)
+    converged: bool
+    residual: float
+    iterations: int
+
+    @property
+    def V(self) -> np.ndarray:
+        """Alias of ``chi`` (the AMP name)."""
+        return self.chi
+
+    @property
+    def x(self) -> np.ndarray:
+        """Last iterate ``(m, q, chi)`` (a warm start for ``solve_rs``)."""
+        return np.array([self.m[-1], self.q[-1], self.chi[-1]])
+
+    def as_dict(self) -> dict:
+        """Plain dict of lists and the status."""
+        d = {k: [float(v) for v in getattr(self, k)]
+             for k in ("m", "q", "chi", "Q", "mhat", "qhat", "mse", "gen_error")}
+        d.update(converged=bool(self.converged), residual=float(self.residual),
+                 iterations=int(self.iterations))
+        return d
+
+    def __repr__(self) -> str:
+        return (f"SEResult(iterations={self.iterations}, m={self.m[-1]:.10g}, q={self.q[-1]:.10g}, "
+                f"chi={self.chi[-1]:.10g}, mse={self.mse[-1]:.10g}, converged={self.converged}, "
+                f"residual={self.residual:.3e})")
+
+
+def state_evolution(model: Model, *, n_iter: int = 100, init=None, tol: float = 1e-10,
+                    strict: bool = False, warn: bool = True) -> SEResult:
+    """Iterate state evolution ``x_t = RSMap(model)(x_{t-1})``, ``x = (m, q, chi)``, ``n_iter`` times.
+
+    Parameters
+    ----------
+    model : Model
+        The problem (``beta = inf`` is allowed here: the ground-state map, although AMP itself
+        needs a finite beta).
+    n_iter : int
+        Number of iterations (>= 1); the arrays have ``n_iter + 1`` entries.
+    init : None or triple ``(m0, q0, chi0)``
+        Initial condition; ``None`` is ``(0, 0, 0)``, the image of AMP's default ``w = 0, v = 0``.
+        For another AMP init use ``(hist.m[0], hist.q[0], hist.V[0])``.
+    tol : float
+        ``converged`` is ``residual < tol`` after the last step (no early stop: the trajectory
+        always has ``n_iter`` steps so it lines up with an AMP run).
+    strict, warn : bool
+        On non-convergence raise :class:`replicaquant.rs.ConvergenceError` (``strict``) or emit a
+        ``RuntimeWarning`` (``warn``).
+
+    Returns
+    -------
+    SEResult
+    """
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
+    n_iter = check_int("n_iter", n_iter, low=1)
+    tol = check_real("tol", tol, low=0.0)
+    if init is None:
+        x = np.zeros(3)
+    else:
+        try:
+            x = np.asarray(init, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError("init must be a triple (m, q, chi) of real numbers") from None
+        if x.shape != (3,) or not np.all(np.isfinite(x)):
+            raise ValueError(f"init must be a finite triple (m, q, chi), got {init!r}")
+        # no Cauchy-Schwarz check m^2 <= rho q: an AMP init measured on data obeys it with the
+        # empirical |w0|^2/d, which may exceed rho; the map is well defined anyway
+        if x[1] < 0 or x[2] < 0:
+            raise ValueError("init must satisfy q >= 0 and chi >= 0")
+    rsmap = RSMap(model)
+    rho = model.rho
+    out = {k: np.empty(n_iter + 1) for k in ("m", "q", "chi", "Q", "mhat", "qhat")}
+    out["m"][0], out["q"][0], out["chi"][0] = x
+    out["Q"][0] = x[1] + (x[2] / model.beta if math.isfinite(model.beta) else 0.0)
+    res = math.inf
+    for t in range(1, n_iter + 1):
+        (mhat, qhat, _), pv = rsmap.evaluate(x)
+        out["mhat"][t - 1], out["qhat"][t - 1] = mhat, qhat
+        new = np.array([pv[1], pv[2], pv[4]])
+        if not np.all(np.isfinite(new)):
+            raise RuntimeError(f"state evolution produced a non-finite iterate at t={t} from x={x}")
+        res = float(np.max(np.abs(new - x) / np.maximum(1.0, np.abs(new))))
+        x = new
+        out["m"][t], out["q"][t], out["chi"][t] = x
+        out["Q"][t] = pv[3]
+    mh, qh, _ = channel_conjugates(model.alpha, rho, model.noise_var, *x)
+    out["mhat"][n_iter], out["qhat"][n_iter] = mh, qh
+    mse = rho - 2.0 * out["m"] + out["q"]
+    gen = rho - 2.0 * out["m"] + out["Q"]
+    converged = bool(res < tol)
+    result = SEResult(model=model, mse=mse, gen_error=gen, converged=converged, residual=res,
+                      iterations=n_iter, **out)
+    if not converged:
+        msg = (f"state evolution not converged after {n_iter} iterations (residual {res:.3e} >= "
+               f"tol {tol:g}) for {model!r}")
+        if strict:
+            raise ConvergenceError(msg, result)
+        if warn:
+            warnings.warn(msg, RuntimeWarning, stacklevel=2)
+    return result
