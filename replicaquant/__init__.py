@@ -7,19 +7,61 @@ Quick start::
                      lam=1e-3, noise_var=0.1)
     sol = rq.solve_rs(model)
     sol.gen_error, sol.at, sol.rs_stable
+
+Heavy optional parts are imported on first use: ``rq.sweep`` / ``rq.load_sweep`` (xarray),
+``rq.figures`` (matplotlib), ``rq.ste`` (STE training dynamics), ``rq.symbolic`` (sympy).
 """
-from .kernels import site_moments_array
+from __future__ import annotations
+
+import importlib
+
+from .amp import AMPHistory, AMPResult, amp
+from .analysis import (ATLine, DoubleDescentPeak, InterpolationThreshold, OptimalWidth, at_line,
+                       at_line_curve, at_slope, double_descent_peak, interpolation_threshold,
+                       optimal_width, scan)
+from .data import make_data
+from .kernels import denoise, sample_level, site_moments, site_moments_array
 from .model import Model
+from .montecarlo import MCResult, monte_carlo, monte_carlo_instance, theory_observables
 from .quantizers import (BaseQuantizer, LloydMaxQuantizer, PowerQuantizer, Quantizer,
                          UniformQuantizer, lloyd_max_gaussian)
-from .ridge import ridge_rs
-from .rs import ConvergenceError, RSSolution, solve_rs
+from .ridge import RidgeResult, ridge_rs
+from .rs import ConvergenceError, RSMap, RSSolution, solve_rs
+from .rsb import RSB1Solution, solve_1rsb
+from .state_evolution import SEResult, state_evolution
 from .teachers import DiscreteTeacher, GaussianTeacher
 
 __version__ = "0.1.0"
 
+_LAZY = {
+    "sweep": ("replicaquant.sweep", "sweep"),
+    "load_sweep": ("replicaquant.sweep", "load_sweep"),
+    "CheckpointError": ("replicaquant.sweep", "CheckpointError"),
+    "CheckpointWarning": ("replicaquant.sweep", "CheckpointWarning"),
+    "make_figures": ("replicaquant.figures", "make_figures"),
+    "available_figures": ("replicaquant.figures", "available_figures"),
+    "figures": ("replicaquant.figures", None),
+    "ste": ("replicaquant.ste", None),
+    "symbolic": ("replicaquant.symbolic", None),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        mod_name, attr = _LAZY[name]
+        mod = importlib.import_module(mod_name)
+        return mod if attr is None else getattr(mod, attr)
+    raise AttributeError(f"module 'replicaquant' has no attribute {name!r}")
+
+
 __all__ = [
-    "BaseQuantizer", "ConvergenceError", "DiscreteTeacher", "GaussianTeacher", "LloydMaxQuantizer",
-    "Model", "PowerQuantizer", "Quantizer", "RSSolution", "UniformQuantizer", "lloyd_max_gaussian",
-    "ridge_rs", "site_moments_array", "solve_rs", "__version__",
+    "AMPHistory", "AMPResult", "ATLine", "BaseQuantizer", "CheckpointError", "CheckpointWarning",
+    "ConvergenceError", "DiscreteTeacher", "DoubleDescentPeak", "GaussianTeacher",
+    "InterpolationThreshold", "LloydMaxQuantizer", "MCResult", "Model", "OptimalWidth",
+    "PowerQuantizer", "Quantizer", "RSB1Solution", "RSMap", "RSSolution", "RidgeResult", "SEResult",
+    "UniformQuantizer", "amp", "at_line", "at_line_curve", "at_slope", "available_figures", "denoise",
+    "double_descent_peak", "interpolation_threshold", "load_sweep", "lloyd_max_gaussian",
+    "make_data", "make_figures", "monte_carlo", "monte_carlo_instance", "optimal_width",
+    "ridge_rs", "sample_level", "scan", "site_moments", "site_moments_array", "solve_1rsb",
+    "solve_rs", "state_evolution", "sweep", "theory_observables", "__version__",
 ]
