@@ -39,6 +39,37 @@ def argmax_level(levels, a, b):
 
 
 @njit(cache=True)
+def _walk(levels, a, b, beta, k0, step):
+    """Sum the relative weights ``w_j = exp(beta (e_j - e_k0))`` from ``k0 + step`` outwards.
+
+    Stops at the first level with ``beta (e_k0 - e_j) > _CUTOFF`` (``e_j`` is unimodal in ``j``,
+    so every further level is smaller still).  Returns ``(sum w, sum w dc, sum w dc**2, last)``
+    with ``dc = c_j - c_k0`` and ``last`` the outermost index included (``k0`` if none).
+    """
+    c0 = levels[k0]
+    e0 = b * c0 - 0.5 * a * c0 * c0
+    z = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    last = k0
+    j = k0 + step
+    n = levels.size
+    while 0 <= j < n:
+        c = levels[j]
+        g = beta * (b * c - 0.5 * a * c * c - e0)
+        if g < -_CUTOFF:
+            break
+        w = np.exp(g)
+        dc = c - c0
+        z += w
+        s1 += w * dc
+        s2 += w * dc * dc
+        last = j
+        j += step
+    return z, s1, s2, last
+
+
+@njit(cache=True)
 def site_moments(levels, a, b, beta):
     """Return ``(phi, mean, second, bvar)`` of the level measure at finite ``beta``.
 
@@ -48,34 +79,11 @@ def site_moments(levels, a, b, beta):
     k0 = argmax_level(levels, a, b)
     c0 = levels[k0]
     e0 = b * c0 - 0.5 * a * c0 * c0
-    z = 1.0
-    s1 = 0.0  # sum p_k (c_k - c0)
-    s2 = 0.0  # sum p_k (c_k - c0)**2
-    n = levels.size
-    j = k0 + 1
-    while j < n:
-        c = levels[j]
-        g = beta * (b * c - 0.5 * a * c * c - e0)
-        if g < -_CUTOFF:
-            break
-        w = np.exp(g)
-        dc = c - c0
-        z += w
-        s1 += w * dc
-        s2 += w * dc * dc
-        j += 1
-    j = k0 - 1
-    while j >= 0:
-        c = levels[j]
-        g = beta * (b * c - 0.5 * a * c * c - e0)
-        if g < -_CUTOFF:
-            break
-        w = np.exp(g)
-        dc = c - c0
-        z += w
-        s1 += w * dc
-        s2 += w * dc * dc
-        j -= 1
+    zu, s1u, s2u, _ = _walk(levels, a, b, beta, k0, 1)
+    zd, s1d, s2d, _ = _walk(levels, a, b, beta, k0, -1)
+    z = 1.0 + zu + zd
+    s1 = s1u + s1d  # sum_k w_k (c_k - c0), weights relative to the dominant level
+    s2 = s2u + s2d  # sum_k w_k (c_k - c0)**2
     d1 = s1 / z
     d2 = s2 / z
     var = d2 - d1 * d1
@@ -164,28 +172,9 @@ def sample_level(levels, a, b, beta, u):
         return k0
     c0 = levels[k0]
     e0 = b * c0 - 0.5 * a * c0 * c0
-    n = levels.size
-    z = 1.0
-    hi = k0
-    j = k0 + 1
-    while j < n:
-        c = levels[j]
-        g = beta * (b * c - 0.5 * a * c * c - e0)
-        if g < -_CUTOFF:
-            break
-        z += np.exp(g)
-        hi = j
-        j += 1
-    lo = k0
-    j = k0 - 1
-    while j >= 0:
-        c = levels[j]
-        g = beta * (b * c - 0.5 * a * c * c - e0)
-        if g < -_CUTOFF:
-            break
-        z += np.exp(g)
-        lo = j
-        j -= 1
+    zu, _, _, hi = _walk(levels, a, b, beta, k0, 1)
+    zd, _, _, lo = _walk(levels, a, b, beta, k0, -1)
+    z = 1.0 + zu + zd
     target = u * z
     acc = 0.0
     for j in range(lo, hi):
