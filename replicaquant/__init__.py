@@ -50,7 +50,11 @@ def __getattr__(name):
     if name in _LAZY:
         mod_name, attr = _LAZY[name]
         mod = importlib.import_module(mod_name)
-        return mod if attr is None else getattr(mod, attr)
+        value = mod if attr is None else getattr(mod, attr)
+        # importing ``replicaquant.sweep`` binds the *module* to the package attribute ``sweep``;
+        # rebind the public name so that later look-ups return the function
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'replicaquant' has no attribute {name!r}")
 
 

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
-from scipy.stats import norm
 
 from ._validation import check_int, check_real
 from .model import Model
@@ -75,6 +74,12 @@ def _check_bracket(name: str, bracket) -> tuple[float, float]:
     if not lo < hi:
         raise ValueError(f"{name} must satisfy lo < hi, got ({lo}, {hi})")
     return lo, hi
+
+
+def _normal_pdf(x, loc, scale):
+    """Density of ``N(loc, scale**2)`` (scipy.stats is avoided: it doubles the import time)."""
+    u = (np.asarray(x, dtype=float) - loc) / scale
+    return np.exp(-0.5 * u * u) / (scale * math.sqrt(2.0 * math.pi))
 
 
 def with_param(model: Model, axis: str, value) -> Model:
@@ -675,9 +680,9 @@ def at_slope(model: Model, *, solution: RSSolution | None = None) -> float:
     theta = (model.lam + sol.Ahat) * 0.5 * (c[1:] + c[:-1])
     if isinstance(model.teacher, GaussianTeacher):
         sig = math.sqrt(sol.mhat ** 2 * model.rho + sol.qhat)
-        dens = norm.pdf(theta, scale=sig)
+        dens = _normal_pdf(theta, 0.0, sig)
     else:
         sq = math.sqrt(sol.qhat)
-        dens = sum(p * norm.pdf(theta, loc=sol.mhat * v, scale=sq)
+        dens = sum(p * _normal_pdf(theta, sol.mhat * v, sq)
                    for v, p in zip(model.teacher.values, model.teacher.probs))
     return float(model.alpha / (1 + sol.chi) ** 2 * np.sum(dc ** 3 * dens) / 6.0)
