@@ -9,15 +9,14 @@
 """
 from __future__ import annotations
 
-import contextlib
-import os
 import pathlib
-import tempfile
 
 import numpy as np
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from ._io import atomic_path, atomic_write_text
 
 __all__ = ["STYLE", "BIT_COLORS", "new_figure", "stability_line", "save_figure", "write_text_atomic",
            "bit_color"]
@@ -87,19 +86,8 @@ def stability_line(ax, x, y, at, *, label=None, color=None, lw=None, marker=None
 
 
 def write_text_atomic(path, text: str) -> pathlib.Path:
-    """Write ``text`` to ``path`` atomically (same-directory temporary file + ``os.replace``)."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text if text.endswith("\n") else text + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
+    """Write ``text`` (newline-terminated) to ``path`` atomically (see ``replicaquant._io``)."""
+    return atomic_write_text(path, text if text.endswith("\n") else text + "\n")
 
 
 def save_figure(fig, out_dir, name: str, caption: str | None = None) -> list[pathlib.Path]:
@@ -110,16 +98,8 @@ def save_figure(fig, out_dir, name: str, caption: str | None = None) -> list[pat
     out = pathlib.Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     png = out / f"{name}.png"
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".png", dir=out)
-    os.close(fd)
-    try:
-        with rc_context(STYLE):
-            fig.savefig(tmp, format="png")
-        os.replace(tmp, png)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    with atomic_path(png, suffix=".png") as tmp, rc_context(STYLE):
+        fig.savefig(tmp, format="png")
     paths = [png]
     if caption is not None:
         paths.append(write_text_atomic(out / f"{name}.txt", caption.strip()))

@@ -18,7 +18,7 @@ from replicaquant.model import Model
 from replicaquant.quantizers import LloydMaxQuantizer, Quantizer, UniformQuantizer
 from replicaquant.rs import ConvergenceError, solve_rs
 from replicaquant.state_evolution import state_evolution
-from replicaquant.teachers import DiscreteTeacher, GaussianTeacher
+from replicaquant.teachers import DiscreteTeacher
 
 BASE = dict(alpha=2.0, beta=5.0, lam=1e-3, noise_var=0.1)
 U2 = UniformQuantizer(2, 1.5)

@@ -14,7 +14,7 @@ from scipy.special import logsumexp
 
 from replicaquant.kernels import denoise, site_moments, site_moments_array, site_moments_inf
 from replicaquant.quadrature import expect, expect_bruteforce
-from replicaquant.quantizers import PowerQuantizer, Quantizer, UniformQuantizer
+from replicaquant.quantizers import PowerQuantizer, UniformQuantizer
 
 LEVEL_SETS = {
     "uniform-1bit": UniformQuantizer(1, 1.0).levels,

@@ -18,7 +18,7 @@ from replicaquant.model import Model
 from replicaquant.quantizers import Quantizer, UniformQuantizer
 from replicaquant.ridge import ridge_rs
 from replicaquant.rs import ConvergenceError, RSSolution, solve_rs
-from replicaquant.teachers import DiscreteTeacher, GaussianTeacher
+from replicaquant.teachers import DiscreteTeacher
 
 # --------------------------------------------------------------------------------------------
 # (a) ridge limit of a dense wide grid

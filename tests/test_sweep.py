@@ -22,7 +22,7 @@ from replicaquant.quantizers import LloydMaxQuantizer, PowerQuantizer, Quantizer
 from replicaquant.ridge import ridge_rs
 from replicaquant.rs import RSSolution, solve_rs
 from replicaquant.sweep import MULTI_RETRY, MULTI_START, REUSED, WARM, load_sweep, sweep
-from replicaquant.teachers import DiscreteTeacher, GaussianTeacher
+from replicaquant.teachers import DiscreteTeacher
 
 TOL = 1e-8  # see the module docstring
 

@@ -9,12 +9,11 @@ Exit status 0 if every AMP run converged, 1 otherwise, 2 on bad input.
 from __future__ import annotations
 
 import math
-import os
 import pathlib
-import tempfile
 
 import numpy as np
 
+from .._io import atomic_write_bytes
 from ._common import add_model_args, dump_json, model_from_args, parse_float
 
 
@@ -41,20 +40,7 @@ def register(sub) -> None:
 
 def _atomic_write(path: pathlib.Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same directory and a rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    atomic_write_bytes(path, data)
 
 
 def _pad(a: np.ndarray, length: int) -> np.ndarray:
