@@ -23,6 +23,12 @@ from ._validation import check_int, check_real, check_vector
 _MAX_BITS = 12
 
 
+def _unit_grid(bits: int) -> np.ndarray:
+    """``u_k = -1 + 2k/(2**bits - 1)``, ``k = 0..2**bits - 1``."""
+    k = 2 ** bits
+    return -1.0 + 2.0 * np.arange(k) / (k - 1)
+
+
 class BaseQuantizer:
     """Common behaviour: ``levels``, ``bits``, ``thresholds`` and ``quantize``."""
 
@@ -37,9 +43,15 @@ class BaseQuantizer:
 
     @property
     def bits(self) -> int | None:
-        """``log2(K)`` when ``K`` is a power of two, else ``None``."""
+        """Number of bits: the constructor's ``bits``, else ``log2(K)`` for ``K`` a power of two, else ``None``."""
+        if hasattr(self, "bits_"):
+            return self.bits_
         k = self.n_levels
         return int(k).bit_length() - 1 if k & (k - 1) == 0 else None
+
+    def _set_bits_width(self, bits, width) -> None:
+        object.__setattr__(self, "bits_", check_int("bits", bits, low=1, high=_MAX_BITS))
+        object.__setattr__(self, "width", check_real("width", width, low=0.0, low_inclusive=False))
 
     @property
     def thresholds(self) -> np.ndarray:
@@ -93,17 +105,12 @@ class UniformQuantizer(BaseQuantizer):
     width: float
 
     def __init__(self, bits: int, width: float):
-        object.__setattr__(self, "bits_", check_int("bits", bits, low=1, high=_MAX_BITS))
-        object.__setattr__(self, "width", check_real("width", width, low=0.0, low_inclusive=False))
-
-    @property
-    def bits(self) -> int:
-        return self.bits_
+        self._set_bits_width(bits, width)
 
     @property
     def levels(self) -> np.ndarray:
         k = 2 ** self.bits_
-        return -self.width + 2.0 * self.width * np.arange(k) / (k - 1)
+        return -self.width + 2.0 * self.width * np.arange(k) / (k - 1)  # SPEC formula, verbatim
 
     def __repr__(self) -> str:
         return f"UniformQuantizer(bits={self.bits_}, width={self.width:g})"
@@ -122,18 +129,12 @@ class PowerQuantizer(BaseQuantizer):
     gamma: float = 2.0
 
     def __init__(self, bits: int, width: float, gamma: float = 2.0):
-        object.__setattr__(self, "bits_", check_int("bits", bits, low=1, high=_MAX_BITS))
-        object.__setattr__(self, "width", check_real("width", width, low=0.0, low_inclusive=False))
+        self._set_bits_width(bits, width)
         object.__setattr__(self, "gamma", check_real("gamma", gamma, low=0.0, low_inclusive=False))
 
     @property
-    def bits(self) -> int:
-        return self.bits_
-
-    @property
     def levels(self) -> np.ndarray:
-        k = 2 ** self.bits_
-        u = -1.0 + 2.0 * np.arange(k) / (k - 1)
+        u = _unit_grid(self.bits_)
         return self.width * np.sign(u) * np.abs(u) ** self.gamma
 
     def __repr__(self) -> str:
@@ -176,10 +177,6 @@ class LloydMaxQuantizer(BaseQuantizer):
     def __init__(self, bits: int, scale: float = 1.0):
         object.__setattr__(self, "bits_", check_int("bits", bits, low=1, high=8))
         object.__setattr__(self, "scale", check_real("scale", scale, low=0.0, low_inclusive=False))
-
-    @property
-    def bits(self) -> int:
-        return self.bits_
 
     @property
     def width(self) -> float:

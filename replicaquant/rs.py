@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
+from ._results import format_result
 from .fixed_point import FixedPointResult, fixed_point, residual_norm
 from .model import Model
 from .quadrature import N_OUT, gauss_expect, gauss_expect_inf
@@ -188,15 +189,8 @@ class RSSolution:
         return np.array([self.m, self.q, self.chi])
 
     def __repr__(self) -> str:
-        lines = [f"RSSolution  ({self.model!r})"]
-        for k in self.FIELDS:
-            lines.append(f"  {k:>15s} = {getattr(self, k): .10g}")
-        lines.append(f"  {'rs_stable':>15s} = {self.rs_stable}")
-        lines.append(f"  {'converged':>15s} = {self.converged} after {self.iterations} iterations "
-                     f"(residual {self.residual:.2e})")
-        if self.message and self.message != "converged":
-            lines.append(f"  {'message':>15s} = {self.message}")
-        return "\n".join(lines)
+        return format_result(f"RSSolution  ({self.model!r})", self, self.FIELDS,
+                             {"rs_stable": self.rs_stable})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numba import njit
 
+from ._results import format_result
 from ._validation import check_int, check_real
 from .fixed_point import fixed_point
 from .kernels import site_moments
@@ -627,15 +628,7 @@ class RSB1Solution:
         return d
 
     def __repr__(self) -> str:
-        lines = [f"RSB1Solution  ({self.model!r})"]
-        for k in self.FIELDS:
-            lines.append(f"  {k:>15s} = {getattr(self, k): .10g}")
-        lines.append(f"  {'rsb':>15s} = {self.rsb}")
-        lines.append(f"  {'converged':>15s} = {self.converged} after {self.iterations} iterations "
-                     f"(residual {self.residual:.2e})")
-        if self.message and self.message != "converged":
-            lines.append(f"  {'message':>15s} = {self.message}")
-        return "\n".join(lines)
+        return format_result(f"RSB1Solution  ({self.model!r})", self, self.FIELDS, {"rsb": self.rsb})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from ._common import add_model_args, dump_json, model_from_args, parse_float
 
 
 def register(sub) -> None:
+    """Add the ``replicaquant amp`` parser to the subparsers ``sub``."""
     p = sub.add_parser("amp", help="run AMP on synthetic data next to state evolution",
                        description="Run AMP (finite-beta quantized denoiser) on fresh synthetic data "
                                    "for several seeds, compare with state evolution and the replica "
@@ -151,6 +152,7 @@ def plot(data: dict, path: pathlib.Path) -> None:
 
 
 def run(args) -> int:
+    """Run ``replicaquant amp`` with parsed ``args``; returns the exit status."""
     from .._validation import check_int, check_real
 
     model = model_from_args(args)

@@ -6,6 +6,7 @@ import time
 
 
 def register(sub) -> None:
+    """Add the ``replicaquant figures`` parser to the subparsers ``sub``."""
     p = sub.add_parser(
         "figures", help="regenerate every paper figure (PNG + caption .txt)",
         description="Regenerate the paper figures of replicaquant.figures into --out "
@@ -21,6 +22,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    """Run ``replicaquant figures`` with parsed ``args``; returns the exit status."""
     from ..figures import FigureError, available_figures, describe, make_figures
 
     if args.list:

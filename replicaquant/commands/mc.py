@@ -7,6 +7,7 @@ from ._common import add_model_args, dump_json, model_from_args
 
 
 def register(sub) -> None:
+    """Add the ``replicaquant mc`` parser to the subparsers ``sub``."""
     p = sub.add_parser(
         "mc", help="Monte Carlo (heat bath + parallel tempering) vs the RS prediction",
         description="Sample exp(-beta H) on synthetic instances with heat-bath sweeps and optional "
@@ -31,6 +32,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    """Run ``replicaquant mc`` with parsed ``args``; returns the exit status."""
     from ..montecarlo import monte_carlo, theory_observables
     from ..rs import solve_rs
 

@@ -76,6 +76,7 @@ def parse_values(tokens, name: str = "value", integer: bool = False) -> list:
 
 
 def register(sub) -> None:
+    """Add the ``replicaquant phase-diagram`` parser to the subparsers ``sub``."""
     p = sub.add_parser(
         "phase-diagram", help="RS sweep over parameters (phase diagram), saved as netCDF",
         description="Solve the RS saddle point on a grid of parameters with continuation "
@@ -233,6 +234,7 @@ def plot_phase_diagram(ds, path, title: str | None = None) -> None:
 
 
 def run(args) -> int:
+    """Run ``replicaquant phase-diagram`` with parsed ``args``; returns the exit status."""
     from ..sweep import CheckpointError, sweep
 
     model, axes = build_sweep(args)

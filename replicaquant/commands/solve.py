@@ -5,6 +5,7 @@ from ._common import add_model_args, dump_json, model_from_args
 
 
 def register(sub) -> None:
+    """Add the ``replicaquant solve`` parser to the subparsers ``sub``."""
     p = sub.add_parser("solve", help="solve the RS saddle point at one parameter point",
                        description="Solve the replica-symmetric saddle point and print order "
                                    "parameters, errors, the AT value and convergence.")
@@ -20,6 +21,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    """Run ``replicaquant solve`` with parsed ``args``; returns the exit status."""
     from ..rs import solve_rs
 
     model = model_from_args(args)
