@@ -32,7 +32,7 @@ from scipy.optimize import brentq, minimize_scalar
 from ._validation import check_int, check_real
 from .model import Model
 from .quantizers import LloydMaxQuantizer
-from .rs import ConvergenceError, RSMap, RSSolution, prior_side, solve_rs
+from .rs import ConvergenceError, RSMap, RSSolution, prior_side, solve_rs, solve_rs_retrying
 from .teachers import GaussianTeacher
 
 __all__ = [
@@ -109,20 +109,13 @@ def _param_value(model: Model, axis: str) -> float:
 
 
 def _solve(model: Model, init=None, solve_kwargs=None, retry: bool = True) -> RSSolution:
-    """Warm-started solve; on failure retry cold, then multi-start (if ``retry``).  Never warns."""
+    """Warm-started solve; with ``retry`` a failure is retried cold, then multi-start
+    (:func:`~replicaquant.rs.solve_rs_retrying`).  Never warns: check ``.converged``."""
     kw = dict(solve_kwargs or {})
-    kw.setdefault("warn", False)
-    kw.pop("strict", None)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        sol = solve_rs(model, init=init, **kw)
-        if not sol.converged and init is not None and retry:
-            cold = solve_rs(model, init=None, **kw)
-            if cold.converged:
-                return cold
-            multi = solve_rs(model, init="multi", **kw)
-            if multi.converged:
-                return multi
-    return sol
+    if retry:
+        return solve_rs_retrying(model, init, **kw)[0]
+    kw.update(warn=False, strict=False)
+    return solve_rs(model, init=init, **kw)
 
 
 class _Tracker:

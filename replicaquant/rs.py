@@ -19,6 +19,7 @@ with ``phi = (1/beta) ln sum_k exp(-beta[(lam+Ahat) c_k^2/2 - h c_k])`` (``max_k
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -222,18 +223,21 @@ class RSMap:
         return np.array([out[1], out[2], out[4]])
 
     def feasible(self, x) -> bool:
-        m, q, chi = x
-        return bool(q >= 0.0 and chi >= 0.0 and m * m <= self.rho * q * (1 + 1e-9) + 1e-300)
+        return feasible(x, self.rho)
+
+
+def feasible(x, rho: float) -> bool:
+    """Is ``x = (m, q, chi)`` a physical RS state: finite, ``q >= 0``, ``chi >= 0``, ``m^2 <= rho q``?"""
+    m, q, chi = x
+    return bool(math.isfinite(m) and math.isfinite(q) and math.isfinite(chi) and q >= 0.0
+                and chi >= 0.0 and m * m <= rho * q * (1 + 1e-9) + 1e-300)
 
 
 def _default_inits(model: Model):
-    lv = model.levels
-    q_inf = float(np.mean(lv ** 2))
+    """Uninformed ``(0, 0, 0)`` and informed (``m`` near ``sqrt(rho q)``, small ``chi``) starts."""
     rho = model.rho
-    uninformed = np.array([0.0, 0.0, 0.0])
-    qi = min(rho, float(np.max(lv ** 2)))
-    informed = np.array([0.999 * math.sqrt(rho * qi), qi, 1e-3])
-    return [uninformed, informed] if q_inf >= 0 else [uninformed]
+    qi = min(rho, float(np.max(model.levels ** 2)))
+    return [np.zeros(3), np.array([0.999 * math.sqrt(rho * qi), qi, 1e-3])]
 
 
 def _build_solution(model, rsmap, x, fp, branches=()):
@@ -325,6 +329,31 @@ def solve_rs(model: Model, *, init=None, mixing: float = 0.5, tol: float = 1e-11
     return sol
 
 
+#: the attempts of :func:`solve_rs_retrying`, in order
+RETRY_ATTEMPTS = ("given", "cold", "multi")
+
+
+def solve_rs_retrying(model: Model, init=None, **kwargs) -> tuple[RSSolution, str]:
+    """Solve for continuation: start from ``init``, on failure cold (``init=None``), then ``"multi"``.
+
+    Used by sweeps and scans, where a warm start from a neighbouring point may sit on a branch
+    that ends between the two points.  Returns ``(solution, attempt)`` with ``attempt`` the entry
+    of :data:`RETRY_ATTEMPTS` that converged (attempts equal to an earlier one are skipped); if
+    none converged, the attempt of smallest residual, with ``converged=False``.  Never warns
+    (the flag is the report); other ``kwargs`` go to :func:`solve_rs`.
+    """
+    kwargs = dict(kwargs, warn=False, strict=False)
+    tried = []
+    for attempt, start in zip(RETRY_ATTEMPTS, (init, None, "multi")):
+        if attempt == "cold" and init is None:
+            continue
+        sol = solve_rs(model, init=start, **kwargs)
+        if sol.converged:
+            return sol, attempt
+        tried.append((sol, attempt))
+    return min(tried, key=lambda t: t[0].residual)
+
+
 # beta = inf only: chi = sum_k dc_k p_h(theta_k) is unbounded.  Where the RS ground state
 # interpolates (zero training error, e.g. one bit at alpha < 1) there is no finite saddle point
 # and the iteration drives chi -> inf; beyond this value an apparent fixed point is a
@@ -342,8 +371,6 @@ def _divergence_message(x) -> str:
 
 
 def _solve_from(rsmap, x0, *, mixing, tol, max_iter, anderson, fallback):
-    import dataclasses
-
     fp = fixed_point(rsmap, x0, mixing=mixing, tol=tol, max_iter=max_iter, anderson=anderson,
                      feasible=rsmap.feasible, patience=200 if fallback else None)
     if fp.converged and _diverged(rsmap, fp.x):
@@ -389,7 +416,6 @@ def _select_branch(sols):
     others = [s for s in conv[1:] if abs(s.m - best.m) + abs(s.q - best.q) + abs(s.chi - best.chi) > 1e-6]
     if not others:
         return best
-    import dataclasses
     msg = (f"converged; {len(others) + 1} branches, returned the one of lowest free energy "
            f"(f={best.free_energy:.10g}; others: " + ", ".join(f"{s.free_energy:.10g}" for s in others) + ")")
     return dataclasses.replace(best, message=msg, branches=tuple(others))

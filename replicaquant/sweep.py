@@ -60,7 +60,7 @@ from ._io import atomic_path, atomic_write_bytes
 from ._validation import check_int
 from .model import Model
 from .quantizers import BaseQuantizer
-from .rs import RSSolution, solve_rs
+from .rs import RSSolution, feasible, solve_rs, solve_rs_retrying
 from .teachers import DiscreteTeacher, GaussianTeacher
 
 __all__ = ["sweep", "CheckpointError", "CheckpointWarning", "METHOD_CODES", "SWEEP_AXES",
@@ -190,12 +190,6 @@ def _package_version() -> str:
 # one line (the unit of work; runs in worker processes)
 
 
-def _feasible(x, rho: float) -> bool:
-    m, q, chi = x
-    return bool(math.isfinite(m) and math.isfinite(q) and math.isfinite(chi) and q >= 0.0
-                and chi >= 0.0 and m * m <= rho * q * (1 + 1e-9))
-
-
 def _predict(hist, t, rho) -> np.ndarray:
     """Continuation predictor for the next point at coordinate ``t``.
 
@@ -223,20 +217,15 @@ def _predict(hist, t, rho) -> np.ndarray:
         curv = dd * ((t - t2) * (t - t1))
         if np.max(np.abs(curv)) <= 0.5 * np.max(np.abs(lin - x2)):
             pred = lin + curv
-    return pred if _feasible(pred, rho) else x_last
+    return pred if feasible(pred, rho) else x_last
 
 
 def _solve_point(model: Model, init, kw: dict):
     """Solve one point: warm start, then cold, then multi-start; returns ``(solution, method)``."""
     if init is None:
         return solve_rs(model, init="multi", warn=False, **kw), MULTI_START
-    tried = []
-    for method, start in ((WARM, init), (COLD_RETRY, None), (MULTI_RETRY, "multi")):
-        sol = solve_rs(model, init=start, warn=False, **kw)
-        if sol.converged:
-            return sol, method
-        tried.append(sol)
-    return min(tried, key=lambda s: s.residual), MULTI_RETRY
+    sol, attempt = solve_rs_retrying(model, init, **kw)
+    return sol, {"given": WARM, "cold": COLD_RETRY, "multi": MULTI_RETRY}[attempt]
 
 
 _SMOOTH_RATIO = 0.1   # forward step i-1 -> i is smooth iff |F_i - P_i| <= 0.1 |F_i - F_{i-1}| ...
