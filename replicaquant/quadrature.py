@@ -39,24 +39,16 @@ _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 @njit(cache=True)
-def _active_span(levels, a, beta, i):
-    """Span of the levels carrying weight > exp(-20) of the top two at threshold ``i``.
+def step_widths(levels, a, beta, i):
+    """``(core, tail)`` widths in ``h`` of the step of ``<w>_h`` at threshold ``i``.
 
-    At ``h = theta_i`` the log-weight gap of level ``j`` is
-    ``beta a/2 [(c_j - mid)**2 - (dc/2)**2]`` with ``mid = (c_i + c_{i+1})/2``.  When thresholds
-    are packed closer than their own width, many levels are active together and the step
-    is as narrow as ``1/(beta span)``, not ``1/(beta dc)``.
+    The log-odds of levels ``i, i+1`` is ``beta dc (h - theta_i)``, so the exponential tail decays
+    on ``tail = 1/(beta dc)``.  For an isolated step (``beta a dc^2 > 1``) the core is as wide as
+    the tail; for packed levels (``beta a dc^2 < 1``) the level weights form a Gaussian of std
+    ``1/sqrt(beta a)`` in ``c`` whose edges move on the scale ``core = sqrt(a/beta)`` in ``h``.
     """
-    mid = 0.5 * (levels[i] + levels[i + 1])
-    base = 0.25 * (levels[i + 1] - levels[i]) ** 2
-    lo = i
-    while lo > 0 and 0.5 * beta * a * ((levels[lo - 1] - mid) ** 2 - base) < 20.0:
-        lo -= 1
-    hi = i + 1
-    n = levels.size
-    while hi < n - 1 and 0.5 * beta * a * ((levels[hi + 1] - mid) ** 2 - base) < 20.0:
-        hi += 1
-    return levels[hi] - levels[lo]
+    tail = 1.0 / (beta * (levels[i + 1] - levels[i]))
+    return min(tail, math.sqrt(a / beta)), tail
 
 
 @njit(cache=True)
@@ -75,11 +67,7 @@ def _breakpoints(levels, a, beta, mu, sig):
     for i in range(k - 1):
         # the pair width sets how far the exponential tail of the step reaches; the
         # active-span width (<= pair width) sets how narrow its core is
-        eps_pair = 1.0 / (beta * (levels[i + 1] - levels[i]))
-        # isolated step (beta a dc^2 > 1): width eps_pair; packed levels (beta a dc^2 < 1): the
-        # level weights form a Gaussian of std 1/sqrt(beta a) in c, whose edges move on the
-        # scale sqrt(a/beta) in h
-        eps = min(eps_pair, math.sqrt(a / beta))
+        eps, eps_pair = step_widths(levels, a, beta, i)
         if eps >= 0.5 * sig:
             continue
         theta = 0.5 * a * (levels[i] + levels[i + 1])

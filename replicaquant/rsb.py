@@ -63,7 +63,7 @@ from ._validation import check_int, check_real
 from .fixed_point import fixed_point
 from .kernels import site_moments
 from .model import Model
-from .quadrature import _T_GRADED, _breakpoints
+from .quadrature import _GL_N, _GL_W, _GL_X, _T_GRADED, _breakpoints, step_widths
 from .rs import ConvergenceError, RSSolution, _teacher_arrays, solve_rs
 
 __all__ = ["RSB1Solution", "RSB1Map", "solve_1rsb", "prior_side_1rsb", "channel_conjugates_1rsb",
@@ -72,9 +72,7 @@ __all__ = ["RSB1Solution", "RSB1Map", "solve_1rsb", "prior_side_1rsb", "channel_
 # ---------------------------------------------------------------------------------------------
 # quadrature constants
 
-_GL_N = 8
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(_GL_N)
-_GL_LOGW = np.log(_GL_W)
+_GL_LOGW = np.log(_GL_W)  # the Gauss-Legendre rule of quadrature.py
 _GH_N = 40
 _GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(_GH_N)
 _GH_W = _GH_W / math.sqrt(2.0 * math.pi)
@@ -93,18 +91,10 @@ _N_OUT = 7         # E lnN, E<<phi>>, E<<w>>^2, E<<<w>^2>>, E<<<w^2>>>, E<<bvar>
 
 
 @njit(cache=True)
-def _feature_width(levels, a, beta, i):
-    """Core width of the step of ``<w>_h`` at threshold ``i`` (as in ``quadrature._breakpoints``):
-    ``1/(beta dc)`` for an isolated step, ``sqrt(a/beta)`` when levels are packed."""
-    eps_pair = 1.0 / (beta * (levels[i + 1] - levels[i]))
-    return min(eps_pair, math.sqrt(a / beta))
-
-
-@njit(cache=True)
 def _min_feature_width(levels, a, beta):
     w = np.inf
     for i in range(levels.size - 1):
-        w = min(w, _feature_width(levels, a, beta, i))
+        w = min(w, step_widths(levels, a, beta, i)[0])
     return w
 
 
@@ -193,10 +183,9 @@ def _outer_grid(levels, a, beta, x, mu, sig0, s1, resolved):
         fhi = min(theta - xb * s1 * s1 * levels[i] + _L_IN * s1, hi)
         if fhi > flo:
             nb = _uniform(buf, nb, flo, fhi, step)
-        eps = _feature_width(levels, a, beta, i)
+        eps, eps_pair = step_widths(levels, a, beta, i)
         hstar = theta - 0.5 * xb * s1 * s1 * (levels[i] + levels[i + 1])
         nb = _graded(buf, nb, hstar, eps / x, step, lo, hi, 0.0, 0)
-        eps_pair = 1.0 / (beta * (levels[i + 1] - levels[i]))
         nb = _graded(buf, nb, theta, eps, sig0, lo, hi, 0.5 * _L_IN * s1, 0)
         nb = _graded(buf, nb, theta, eps_pair, sig0, lo, hi, 0.5 * _L_IN * s1, 5)
     return np.sort(buf[:nb])
@@ -318,8 +307,8 @@ def _global_grid(levels, a, beta, x, lo, hi, s1):
     nb = _uniform(buf, 0, glo, ghi, step)
     for i in range(k - 1):
         theta = 0.5 * a * (levels[i] + levels[i + 1])
-        eps_pair = 1.0 / (beta * (levels[i + 1] - levels[i]))
-        nb = _graded(buf, nb, theta, _feature_width(levels, a, beta, i), step, glo, ghi, 0.0, 0)
+        eps, eps_pair = step_widths(levels, a, beta, i)
+        nb = _graded(buf, nb, theta, eps, step, glo, ghi, 0.0, 0)
         nb = _graded(buf, nb, theta, eps_pair, step, glo, ghi, 0.0, 5)
     gh, glw = _panel_nodes(np.sort(buf[:nb]))
     gval = np.empty((gh.size, 5))
