@@ -24,7 +24,7 @@ from .kernels import denoise, sample_level, site_moments, site_moments_array
 from .model import Model
 from .montecarlo import MCResult, monte_carlo, monte_carlo_instance, theory_observables
 from .quantizers import (BaseQuantizer, LloydMaxQuantizer, PowerQuantizer, Quantizer,
-                         UniformQuantizer, lloyd_max_gaussian)
+                         UniformQuantizer, lloyd_max_gaussian, midtread_quantizer)
 from .ridge import RidgeResult, ridge_rs
 from .rs import ConvergenceError, RSMap, RSSolution, solve_rs
 from .rsb import RSB1Solution, solve_1rsb
@@ -65,7 +65,7 @@ __all__ = [
     "PowerQuantizer", "Quantizer", "RSB1Solution", "RSMap", "RSSolution", "RidgeResult", "SEResult",
     "UniformQuantizer", "amp", "at_line", "at_line_curve", "at_slope", "available_figures", "denoise",
     "double_descent_peak", "interpolation_threshold", "load_sweep", "lloyd_max_gaussian",
-    "make_data", "make_figures", "monte_carlo", "monte_carlo_instance", "optimal_width",
+    "make_data", "make_figures", "midtread_quantizer", "monte_carlo", "monte_carlo_instance", "optimal_width",
     "ridge_rs", "sample_level", "scan", "site_moments", "site_moments_array", "solve_1rsb",
     "solve_rs", "state_evolution", "sweep", "theory_observables", "__version__",
 ]

@@ -9,6 +9,8 @@ weights live on it.  ``b`` bits means ``K = 2**b`` levels.  Constructors:
 * :class:`LloydMaxQuantizer` -- the MSE-optimal (Lloyd-Max) levels for a Gaussian source
   ``N(0, scale**2)``.
 * :class:`Quantizer` -- any strictly increasing level vector (asymmetric allowed).
+* :func:`midtread_quantizer` -- ``2**bits - 1`` uniform levels on ``[-width, width]`` including 0
+  (a dead zone; used for the STE plateau analysis).
 """
 from __future__ import annotations
 
@@ -91,7 +93,7 @@ class Quantizer(BaseQuantizer):
         return np.array(self.levels_)
 
     def __repr__(self) -> str:
-        return f"Quantizer(levels={list(np.round(self.levels, 6))})"
+        return f"Quantizer(levels={[float(v) for v in np.round(self.levels, 6)]})"
 
 
 @dataclass(frozen=True)
@@ -198,3 +200,17 @@ def _lloyd_max_unit_cached(n_levels: int) -> tuple:
 
 def _lloyd_max_unit(n_levels: int) -> np.ndarray:
     return np.array(_lloyd_max_unit_cached(n_levels))
+
+
+def midtread_quantizer(bits: int, width: float) -> Quantizer:
+    """Symmetric mid-tread ``bits``-bit levels ``width * {-1, ..., 0, ..., 1}`` (``2**bits - 1`` levels).
+
+    This is the signed-integer grid with zero (e.g. ``{-w, 0, w}`` for 2 bits); unlike
+    :class:`UniformQuantizer` it has a dead zone ``|u| < width/(2**(bits-1) - 1)/2``
+    where the weight is exactly zero, which is what produces a long initial plateau from a
+    small initialisation.
+    """
+    bits = check_int("bits", bits, low=2, high=_MAX_BITS)
+    width = check_real("width", width, low=0.0, low_inclusive=False)
+    k = 2 ** bits - 1
+    return Quantizer(width * np.linspace(-1.0, 1.0, k))

@@ -77,5 +77,5 @@ class DiscreteTeacher:
         return rng.choice(self.values, size=int(d), p=self.probs)
 
     def __repr__(self) -> str:
-        return (f"DiscreteTeacher(values={list(np.round(self.values, 6))}, "
-                f"probs={list(np.round(self.probs, 6))})")
+        return (f"DiscreteTeacher(values={[float(v) for v in np.round(self.values, 6)]}, "
+                f"probs={[float(v) for v in np.round(self.probs, 6)]})")

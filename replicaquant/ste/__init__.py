@@ -22,7 +22,8 @@ Example::
 from .analysis import (dead_zone_plateau, fixed_point, plateau_length, sliding_moments,
                        stationary_moments)
 from .limit import limit, sgd_learning_curve, teacher_nodes
-from .problem import STEProblem, input_moments, midtread_quantizer
+from ..quantizers import midtread_quantizer
+from .problem import STEProblem, input_moments
 from .results import LimitResult, SimulationResult, STEFixedPoint
 from .simulate import simulate
 

@@ -39,7 +39,7 @@ from .._validation import check_int, check_real
 from ..teachers import DiscreteTeacher
 from .problem import STEProblem
 from .results import LimitResult
-from .simulate import _default_bins, default_window
+from .simulate import density_args
 
 METHODS = ("pde", "ode", "closed_form")
 
@@ -835,14 +835,7 @@ def limit(problem: STEProblem, tau: float, *, method: str = "pde", n_out: int = 
     dens_t = np.unique(np.atleast_1d(np.asarray(density_times, dtype=float)))
     if dens_t.size and (np.any(~np.isfinite(dens_t)) or dens_t.min() < 0 or dens_t.max() > tau):
         raise ValueError("density_times must lie in [0, tau]")
-    dens_w0 = np.atleast_1d(np.asarray(density_w0, dtype=float))
-    if np.any(~np.isfinite(dens_w0)):
-        raise ValueError("density_w0 must be finite")
-    window = default_window(problem) if density_window is None else check_real(
-        "density_window", density_window, low=0.0)
-    bins = _default_bins(problem) if bins is None else np.asarray(bins, dtype=float)
-    if bins.ndim != 1 or bins.size < 2 or np.any(np.diff(bins) <= 0) or not np.all(np.isfinite(bins)):
-        raise ValueError("bins must be a strictly increasing vector of at least two finite edges")
+    dens_w0, window, bins = density_args(problem, density_w0, density_window, bins)
     if panel_width is None:
         panel_width = 1.0 if method == "pde" else 0.25
     if n_per_panel is None:

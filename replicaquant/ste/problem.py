@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import ndtr
 
-from .._validation import check_int, check_real
+from .._validation import check_real
 from ..quantizers import BaseQuantizer, Quantizer
 from ..teachers import DiscreteTeacher, GaussianTeacher
 
@@ -45,20 +45,6 @@ def input_moments(quantizer: BaseQuantizer | None) -> tuple[float, float]:
     k1 = float(np.sum(c * (pdf[:-1] - pdf[1:])))
     k2 = float(np.sum(c * c * mass))
     return k1, k2
-
-
-def midtread_quantizer(bits: int, width: float) -> Quantizer:
-    """Symmetric mid-tread ``bits``-bit levels ``width * {-1, ..., 0, ..., 1}`` (``2**bits - 1`` levels).
-
-    This is the signed-integer grid with zero (e.g. ``{-w, 0, w}`` for 2 bits); unlike
-    :class:`~replicaquant.quantizers.UniformQuantizer` it has a dead zone ``|u| < width/(2**(bits-1) - 1)/2``
-    where the weight is exactly zero, which is what produces a long initial plateau from a
-    small initialisation.
-    """
-    bits = check_int("bits", bits, low=2, high=12)
-    width = check_real("width", width, low=0.0, low_inclusive=False)
-    k = 2 ** bits - 1
-    return Quantizer(width * np.linspace(-1.0, 1.0, k))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import time
 import numpy as np
 from numba import njit
 
-from .._validation import check_int, check_real
+from .._validation import check_int, check_real, check_vector
 from ..teachers import DiscreteTeacher
 from .problem import STEProblem
 from .results import SimulationResult
@@ -132,6 +132,16 @@ def default_window(problem: STEProblem) -> float:
     return 0.0 if isinstance(problem.teacher, DiscreteTeacher) else 0.05 * math.sqrt(problem.rho)
 
 
+def density_args(problem: STEProblem, density_w0, density_window, bins):
+    """Checked ``(w0 values, window, bin edges)`` for the densities of ``u | w0`` (simulation and limit)."""
+    dens_w0 = check_vector("density_w0", np.atleast_1d(np.asarray(density_w0, dtype=float)), min_len=0)
+    window = default_window(problem) if density_window is None else check_real(
+        "density_window", density_window, low=0.0)
+    edges = _default_bins(problem) if bins is None else check_vector("bins", bins, min_len=2,
+                                                                     increasing=True)
+    return dens_w0, window, edges
+
+
 def _time_steps(times, d, tau_max, name):
     times = np.atleast_1d(np.asarray(times, dtype=float))
     if times.size and (np.any(~np.isfinite(times)) or np.any(times < 0) or np.any(times > tau_max + 1e-12)):
@@ -176,14 +186,7 @@ def simulate(problem: STEProblem, d: int, tau: float, *, n_records: int = 101, r
         record_times = np.linspace(0.0, tau, n_records)
     rec_steps = _time_steps(record_times, d, tau, "record_times")
     dens_steps = _time_steps(density_times, d, tau, "density_times")
-    dens_w0 = np.atleast_1d(np.asarray(density_w0, dtype=float))
-    if np.any(~np.isfinite(dens_w0)):
-        raise ValueError("density_w0 must be finite")
-    window = default_window(problem) if density_window is None else check_real(
-        "density_window", density_window, low=0.0)
-    edges = _default_bins(problem) if bins is None else np.asarray(bins, dtype=float)
-    if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0) or not np.all(np.isfinite(edges)):
-        raise ValueError("bins must be a strictly increasing vector of at least two finite edges")
+    dens_w0, window, edges = density_args(problem, density_w0, density_window, bins)
     n_steps = int(max(rec_steps.max(initial=0), dens_steps.max(initial=0), np.rint(tau * d)))
 
     quantized = problem.quantizer is not None
