@@ -353,11 +353,6 @@ def _solve_line(model: Model, fixed: tuple, cont_name: str, cont_values: tuple, 
 # files: atomic writes, checkpoints
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (``replicaquant._io``)."""
-    atomic_write_bytes(path, data)
-
-
 def _write_netcdf_atomic(ds, path: Path) -> None:
     """``ds.to_netcdf`` (scipy engine) into a temp file in the same dir, fsync, ``os.replace``."""
     with atomic_path(path) as tmp:
@@ -382,7 +377,7 @@ class _Checkpoint:
     def _write_manifest(self) -> None:
         doc = {"format": _FORMAT, "definition_hash": self.hash, "n_lines": self.n_lines,
                "line_length": self.line_len, "definition": self.definition, "chunks": self.chunks}
-        _atomic_write_bytes(self.manifest_path, json.dumps(doc, indent=1).encode())
+        atomic_write_bytes(self.manifest_path, json.dumps(doc, indent=1).encode())
 
     def load(self) -> dict:
         """Validate the directory and return ``{line: {var: array}}`` of the finished lines."""
@@ -468,7 +463,7 @@ class _Checkpoint:
                  **{v: np.stack([results[l][v] for l in lines]) for v in self.var_names})
         data = buf.getvalue()
         name = f"chunk_{self.next_id:06d}.npz"
-        _atomic_write_bytes(self.dir / name, data)
+        atomic_write_bytes(self.dir / name, data)
         self.chunks.append({"id": self.next_id, "file": name, "lines": lines, "bytes": len(data),
                             "sha256": hashlib.sha256(data).hexdigest()})
         self.next_id += 1

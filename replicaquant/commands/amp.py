@@ -39,11 +39,6 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _atomic_write(path: pathlib.Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same directory and a rename."""
-    atomic_write_bytes(path, data)
-
-
 def _pad(a: np.ndarray, length: int) -> np.ndarray:
     """Extend a converged history by its final value (a converged run stays at its fixed point)."""
     if a.size >= length:
@@ -148,7 +143,7 @@ def plot(data: dict, path: pathlib.Path) -> None:
     fig.suptitle(_short_title(data["model"]), fontsize=8)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=120)
-    _atomic_write(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue())
 
 
 def run(args) -> int:
@@ -177,7 +172,7 @@ def run(args) -> int:
     data = compare(model, d=d, seeds=range(seed0, seed0 + n_seeds), max_iter=max_iter, tol=tol,
                    damping=damping, dtype=np.float32 if args.float32 else np.float64)
     json_path, png_path = out / "amp.json", out / "amp.png"
-    _atomic_write(json_path, dump_json(data).encode())
+    atomic_write_bytes(json_path, dump_json(data).encode())
     plot(data, png_path)
 
     s = data["summary"]
