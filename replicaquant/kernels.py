@@ -104,22 +104,21 @@ def site_moments_inf(levels, a, b):
 
 
 @njit(cache=True)
+def site_moments_any(levels, a, b, beta):
+    """:func:`site_moments`, or :func:`site_moments_inf` when ``beta = inf``."""
+    if np.isinf(beta):
+        return site_moments_inf(levels, a, b)
+    return site_moments(levels, a, b, beta)
+
+
+@njit(cache=True)
 def denoise(levels, a, b, beta, mean_out, bvar_out):
     """Vectorised denoiser for AMP: ``mean_out[i] = <w>_(a, b[i])``, ``bvar_out[i] = beta Var``.
 
     At ``beta = inf`` returns rounding and zero variance.
     """
-    n = b.size
-    if np.isinf(beta):
-        for i in range(n):
-            _, m, _, v = site_moments_inf(levels, a, b[i])
-            mean_out[i] = m
-            bvar_out[i] = v
-    else:
-        for i in range(n):
-            _, m, _, v = site_moments(levels, a, b[i], beta)
-            mean_out[i] = m
-            bvar_out[i] = v
+    for i in range(b.size):
+        _, mean_out[i], _, bvar_out[i] = site_moments_any(levels, a, b[i], beta)
 
 
 def site_moments_array(levels, a, b, beta):
@@ -130,8 +129,7 @@ def site_moments_array(levels, a, b, beta):
     levels = np.ascontiguousarray(levels, dtype=float)
     b = np.atleast_1d(np.asarray(b, dtype=float))
     out = np.empty((4, b.size))
-    fn = _moments_loop_inf if np.isinf(beta) else _moments_loop
-    fn(levels, float(a), b.ravel(), float(beta), out)
+    _moments_loop(levels, float(a), b.ravel(), float(beta), out)
     shape = np.shape(b)
     return {k: out[i].reshape(shape) for i, k in enumerate(("phi", "mean", "second", "bvar"))}
 
@@ -139,21 +137,7 @@ def site_moments_array(levels, a, b, beta):
 @njit(cache=True)
 def _moments_loop(levels, a, b, beta, out):
     for i in range(b.size):
-        p, m, s, v = site_moments(levels, a, b[i], beta)
-        out[0, i] = p
-        out[1, i] = m
-        out[2, i] = s
-        out[3, i] = v
-
-
-@njit(cache=True)
-def _moments_loop_inf(levels, a, b, beta, out):
-    for i in range(b.size):
-        p, m, s, v = site_moments_inf(levels, a, b[i])
-        out[0, i] = p
-        out[1, i] = m
-        out[2, i] = s
-        out[3, i] = v
+        out[0, i], out[1, i], out[2, i], out[3, i] = site_moments_any(levels, a, b[i], beta)
 
 
 @njit(cache=True)
