@@ -7,6 +7,7 @@ depth ``anderson``).  Convergence is declared on the *undamped* residual
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -112,3 +113,67 @@ def fixed_point(F: Callable[[np.ndarray], np.ndarray], x0, *, mixing: float = 0.
         x = step
     return FixedPointResult(x, fx, False, max_iter, float(res),
                             f"no convergence in {max_iter} iterations (residual {res:.3e})", tuple(hist))
+
+
+def solve_fixed_point(F: Callable[[np.ndarray], np.ndarray], x0, *, mixing: float = 0.5,
+                      tol: float = 1e-10, max_iter: int = 2000, anderson: int = 5,
+                      feasible: Callable[[np.ndarray], bool] | None = None, fallback: bool = True,
+                      patience: int | None = 200, root_maxfev: int | None = None,
+                      fallback_mixing: float = 0.1, fallback_max_iter: int | None = None,
+                      reject: Callable[[np.ndarray], str | None] | None = None) -> FixedPointResult:
+    """:func:`fixed_point`, and if it fails, two fallbacks judged on the same undamped residual.
+
+    1. A Newton-type root of ``F(x) - x`` (MINPACK hybrd, ``scipy.optimize.root``) from the
+       best iterate, accepted only if ``F``'s undamped residual there is below ``tol``.
+    2. Plain damped iteration with ``fallback_mixing`` (no acceleration) for
+       ``fallback_max_iter`` (default ``10 max_iter``) iterations.
+
+    The first attempt stops early after ``patience`` iterations without progress.  ``reject(x)``
+    may return a reason why an apparent fixed point is not acceptable (e.g. a divergent order
+    parameter); such a point is never reported as converged and the last reason found becomes
+    the message.  ``message`` names the method that converged; ``iterations`` counts all map
+    evaluations.
+    """
+    def rejected(x):
+        return reject(x) if reject is not None else None
+
+    def ok(x):
+        return bool(np.all(np.isfinite(x))) and (feasible is None or feasible(x))
+
+    fp = fixed_point(F, x0, mixing=mixing, tol=tol, max_iter=max_iter, anderson=anderson,
+                     feasible=feasible, patience=patience if fallback else None)
+    if fp.converged and rejected(fp.x):
+        fp = dataclasses.replace(fp, converged=False, message=rejected(fp.x))
+    if fp.converged or not fallback:
+        return fp
+    from scipy.optimize import root
+
+    start = fp.x if ok(fp.x) else np.asarray(x0, dtype=float)
+    options = {} if root_maxfev is None else {"maxfev": int(root_maxfev)}
+    xr, nfev = None, 0
+    with np.errstate(all="ignore"):
+        try:
+            r = root(lambda x: F(x) - x if ok(x) else np.full(np.shape(x), 1e3), start,
+                     method="hybr", tol=tol * 1e-2, options=options)
+            xr, nfev = r.x, int(r.nfev)
+        except (ValueError, FloatingPointError):  # pragma: no cover - defensive
+            pass
+    if xr is not None and ok(xr) and not rejected(xr):
+        fx = np.asarray(F(xr), dtype=float)
+        res = residual_norm(xr, fx)
+        if res < tol:
+            return FixedPointResult(xr, fx, True, fp.iterations + nfev + 1, res,
+                                    "converged (root-finder fallback after the accelerated iteration failed)")
+    n_fb = 10 * max_iter if fallback_max_iter is None else fallback_max_iter
+    fp2 = fixed_point(F, start, mixing=fallback_mixing, tol=tol, max_iter=max(int(n_fb), 1),
+                      anderson=0, feasible=feasible)
+    it = fp.iterations + nfev + fp2.iterations
+    if fp2.converged and not rejected(fp2.x):
+        return FixedPointResult(fp2.x, fp2.fx, True, it, fp2.residual,
+                                f"converged (damped fallback, mixing {fallback_mixing:g}, after the "
+                                "accelerated iteration failed)")
+    best = fp if fp.residual <= fp2.residual else fp2
+    why = rejected(fp2.x) or rejected(fp.x)
+    return FixedPointResult(best.x, best.fx, False, it, best.residual,
+                            why or f"no convergence (accelerated, root-finder and damped attempts; "
+                                   f"best residual {best.residual:.3e})")

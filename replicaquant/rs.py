@@ -28,7 +28,7 @@ import numpy as np
 from numba import njit
 
 from ._results import format_result
-from .fixed_point import FixedPointResult, fixed_point, residual_norm
+from .fixed_point import solve_fixed_point
 from .model import Model
 from .quadrature import N_OUT, gauss_expect, gauss_expect_inf
 from .teachers import GaussianTeacher
@@ -361,50 +361,17 @@ def solve_rs_retrying(model: Model, init=None, **kwargs) -> tuple[RSSolution, st
 _CHI_DIVERGED = 1e12
 
 
-def _diverged(rsmap, x) -> bool:
-    return bool(np.isinf(rsmap.model.beta) and x[2] > _CHI_DIVERGED)
-
-
-def _divergence_message(x) -> str:
-    return (f"no finite saddle point: chi diverges (chi = {x[2]:.3e} > {_CHI_DIVERGED:g}); at "
-            f"beta = inf the RS ground state interpolates (zero training error)")
+def _divergence(model: Model, x) -> str | None:
+    if np.isinf(model.beta) and x[2] > _CHI_DIVERGED:
+        return (f"no finite saddle point: chi diverges (chi = {x[2]:.3e} > {_CHI_DIVERGED:g}); at "
+                f"beta = inf the RS ground state interpolates (zero training error)")
+    return None
 
 
 def _solve_from(rsmap, x0, *, mixing, tol, max_iter, anderson, fallback):
-    fp = fixed_point(rsmap, x0, mixing=mixing, tol=tol, max_iter=max_iter, anderson=anderson,
-                     feasible=rsmap.feasible, patience=200 if fallback else None)
-    if fp.converged and _diverged(rsmap, fp.x):
-        fp = dataclasses.replace(fp, converged=False, message=_divergence_message(fp.x))
-    if fp.converged or not fallback:
-        return fp
-    from scipy.optimize import root
-
-    start = fp.x if np.all(np.isfinite(fp.x)) and rsmap.feasible(fp.x) else np.asarray(x0, float)
-    with np.errstate(all="ignore"):
-        try:
-            r = root(lambda x: rsmap(x) - x if rsmap.feasible(x) else np.full(3, 1e3),
-                     start, method="hybr", tol=tol * 1e-2)
-            xr = r.x
-        except (ValueError, FloatingPointError):  # pragma: no cover - defensive
-            xr = None
-    if xr is not None and np.all(np.isfinite(xr)) and rsmap.feasible(xr) and not _diverged(rsmap, xr):
-        fx = rsmap(xr)
-        res = residual_norm(xr, fx)
-        if res < tol:
-            return FixedPointResult(xr, fx, True, fp.iterations + int(r.nfev), res,
-                                    "converged (root-finder fallback after the accelerated iteration failed)")
-    fp2 = fixed_point(rsmap, start, mixing=0.1, tol=tol, max_iter=10 * max_iter, anderson=0,
-                      feasible=rsmap.feasible)
-    it = fp.iterations + fp2.iterations
-    if fp2.converged and not _diverged(rsmap, fp2.x):
-        return FixedPointResult(fp2.x, fp2.fx, True, it, fp2.residual,
-                                "converged (damped fallback, mixing 0.1, after the accelerated iteration failed)")
-    best = fp if fp.residual <= fp2.residual else fp2
-    if _diverged(rsmap, fp.x) or _diverged(rsmap, fp2.x):
-        return FixedPointResult(best.x, best.fx, False, it, best.residual,
-                                _divergence_message(fp2.x if _diverged(rsmap, fp2.x) else fp.x))
-    return FixedPointResult(best.x, best.fx, False, it, best.residual,
-                            f"no convergence (accelerated, root-finder and damped attempts; best residual {best.residual:.3e})")
+    return solve_fixed_point(rsmap, x0, mixing=mixing, tol=tol, max_iter=max_iter, anderson=anderson,
+                             feasible=rsmap.feasible, fallback=fallback,
+                             reject=lambda x: _divergence(rsmap.model, x))
 
 
 def _select_branch(sols):

@@ -60,7 +60,7 @@ from numba import njit
 
 from ._results import format_result
 from ._validation import check_int, check_real
-from .fixed_point import fixed_point
+from .fixed_point import solve_fixed_point
 from .kernels import site_moments
 from .model import Model
 from .quadrature import _GL_N, _GL_W, _GL_X, _T_GRADED, _breakpoints, step_widths
@@ -645,49 +645,21 @@ def _build(model, x, rsmap, s, fp_converged, iterations, residual, message, rs, 
 
 
 def _solve_fixed_x(model, x, s0, rs, *, mixing, tol, max_iter, anderson, collapse_tol):
-    """Fixed-``x`` saddle point: damped/Anderson iteration (``fixed_point``) first; if it stalls
-    (Anderson can cycle near the RS/1RSB bifurcation, where the ``q1 - q0`` mode is marginal), a
-    Powell-hybrid root solve of ``F(s) - s`` from the best iterate, accepted only if the undamped
-    residual of the map at its root is below ``tol``.  ``iterations`` counts map evaluations."""
+    """Fixed-``x`` saddle point by :func:`~replicaquant.fixed_point.solve_fixed_point`: damped/Anderson
+    iteration (at most 400 steps) first; if it stalls (Anderson can cycle near the RS/1RSB
+    bifurcation, where the ``q1 - q0`` mode is marginal), a Powell-hybrid root of ``F(s) - s``
+    accepted only if the undamped residual there is below ``tol``, then damped iteration with half
+    the mixing for the remaining budget.  ``iterations`` counts map evaluations."""
     rsmap = RSB1Map(model, x)
     n_fp = min(max_iter, 400)
-    fp = fixed_point(rsmap, s0, mixing=mixing, tol=tol, max_iter=n_fp, anderson=anderson,
-                     feasible=rsmap.feasible)
-    s = fp.x if np.all(np.isfinite(fp.x)) else np.asarray(s0, dtype=float)
-    converged, n_eval, res, msg = fp.converged, fp.iterations, fp.residual, fp.message
     budget = max_iter - n_fp
-    if not converged and budget >= 10:
-        from scipy.optimize import root
-
-        from .fixed_point import residual_norm
-
-        counter = [0]
-
-        def g(v):
-            counter[0] += 1
-            return rsmap(v) - v
-
-        try:
-            r = root(g, s, method="hybr", options={"xtol": 1e-13, "maxfev": min(400, budget - 1)})
-            cand = r.x
-        except (ValueError, FloatingPointError):  # pragma: no cover - defensive
-            cand = s
-        n_eval += counter[0]
-        if np.all(np.isfinite(cand)) and rsmap.feasible(cand):
-            fc = rsmap(cand)
-            n_eval += 1
-            rc = residual_norm(cand, fc)
-            if rc < tol:
-                s, converged, res = cand, True, rc
-                msg = f"converged (fixed_point stalled at {fp.residual:.1e}; hybrid root polish)"
-        if not converged and max_iter > n_eval:
-            fp = fixed_point(rsmap, s, mixing=0.5 * mixing, tol=tol, max_iter=max_iter - n_eval,
-                             anderson=0, feasible=rsmap.feasible)
-            n_eval += fp.iterations
-            if np.all(np.isfinite(fp.x)):
-                s = fp.x
-            converged, res, msg = fp.converged, fp.residual, fp.message
-    return _build(model, x, rsmap, s, converged, n_eval, res, msg, rs, collapse_tol)
+    fp = solve_fixed_point(rsmap, s0, mixing=mixing, tol=tol, max_iter=n_fp, anderson=anderson,
+                           feasible=rsmap.feasible, fallback=budget >= 10, patience=None,
+                           root_maxfev=min(400, budget - 1), fallback_mixing=0.5 * mixing,
+                           fallback_max_iter=budget - min(400, budget - 1))
+    s = fp.x if np.all(np.isfinite(fp.x)) else np.asarray(s0, dtype=float)
+    return _build(model, x, rsmap, s, fp.converged, fp.iterations, fp.residual, fp.message, rs,
+                  collapse_tol)
 
 
 def _split_start(rs: RSSolution, frac: float) -> np.ndarray:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..model import Model
-from ..quantizers import UniformQuantizer
 from ..rs import RSSolution
 
 #: the reference point of the physics assertions (issue 5) and of most figures
@@ -14,9 +13,7 @@ REF_TEXT = "alpha = 2, beta = 5, lam = 1e-3, noise_var = 0.1, Gaussian teacher r
 
 def ref_model(bits: int = 2, width: float = 1.5, **changes) -> Model:
     """Uniform-level model at the reference point (``changes`` override it)."""
-    kw = dict(REF)
-    kw.update(changes)
-    return Model(quantizer=UniformQuantizer(bits, width), **kw)
+    return Model.uniform(bits, width, **{**REF, **changes})
 
 
 def field(sols: list[RSSolution], name: str) -> np.ndarray:
