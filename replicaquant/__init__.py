@@ -20,13 +20,14 @@ from .analysis import (ATLine, DoubleDescentPeak, InterpolationThreshold, Optima
                        at_line_curve, at_slope, double_descent_peak, interpolation_threshold,
                        optimal_width, scan)
 from .data import make_data
+from .errors import CheckpointError, CheckpointWarning, ConvergenceError, ResourceError
 from .kernels import denoise, sample_level, site_moments, site_moments_array
 from .model import Model
 from .montecarlo import MCResult, monte_carlo, monte_carlo_instance, theory_observables
 from .quantizers import (BaseQuantizer, LloydMaxQuantizer, PowerQuantizer, Quantizer,
                          UniformQuantizer, lloyd_max_gaussian, midtread_quantizer)
 from .ridge import RidgeResult, ridge_rs
-from .rs import ConvergenceError, RSMap, RSSolution, solve_rs
+from .rs import RSMap, RSSolution, solve_rs
 from .rsb import RSB1Solution, solve_1rsb
 from .state_evolution import SEResult, state_evolution
 from .teachers import DiscreteTeacher, GaussianTeacher
@@ -36,8 +37,6 @@ __version__ = "0.1.0"
 _LAZY = {
     "sweep": ("replicaquant.sweep", "sweep"),
     "load_sweep": ("replicaquant.sweep", "load_sweep"),
-    "CheckpointError": ("replicaquant.sweep", "CheckpointError"),
-    "CheckpointWarning": ("replicaquant.sweep", "CheckpointWarning"),
     "make_figures": ("replicaquant.figures", "make_figures"),
     "available_figures": ("replicaquant.figures", "available_figures"),
     "figures": ("replicaquant.figures", None),
@@ -62,7 +61,7 @@ __all__ = [
     "AMPHistory", "AMPResult", "ATLine", "BaseQuantizer", "CheckpointError", "CheckpointWarning",
     "ConvergenceError", "DiscreteTeacher", "DoubleDescentPeak", "GaussianTeacher",
     "InterpolationThreshold", "LloydMaxQuantizer", "MCResult", "Model", "OptimalWidth",
-    "PowerQuantizer", "Quantizer", "RSB1Solution", "RSMap", "RSSolution", "RidgeResult", "SEResult",
+    "PowerQuantizer", "Quantizer", "RSB1Solution", "RSMap", "RSSolution", "ResourceError", "RidgeResult", "SEResult",
     "UniformQuantizer", "amp", "at_line", "at_line_curve", "at_slope", "available_figures", "denoise",
     "double_descent_peak", "interpolation_threshold", "load_sweep", "lloyd_max_gaussian",
     "make_data", "make_figures", "midtread_quantizer", "monte_carlo", "monte_carlo_instance", "optimal_width",

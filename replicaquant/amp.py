@@ -36,7 +36,7 @@ from numba import njit
 from ._validation import check_int, check_real
 from .kernels import site_moments
 from .model import Model
-from .rs import ConvergenceError
+from .errors import ConvergenceError
 
 __all__ = ["AMPHistory", "AMPResult", "amp"]
 
@@ -391,7 +391,7 @@ def amp(X, y, model: Model, *, max_iter: int = 200, tol: float | None = None, da
         memory traffic).  If it differs from ``X.dtype``, ``X`` is converted once (a copy).
         The denoiser and the state vectors are always float64.
     strict : bool
-        Raise :class:`replicaquant.rs.ConvergenceError` (with ``.result``) when not converged.
+        Raise :class:`replicaquant.errors.ConvergenceError` (with ``.result``) when not converged.
     warn : bool
         Emit a ``RuntimeWarning`` when not converged (ignored with ``strict``).
 

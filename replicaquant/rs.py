@@ -28,18 +28,11 @@ import numpy as np
 from numba import njit
 
 from ._results import format_result
+from .errors import ConvergenceError  # noqa: F401  (re-exported: rs.ConvergenceError)
 from .fixed_point import solve_fixed_point
 from .model import Model
 from .quadrature import N_OUT, gauss_expect, gauss_expect_inf
 from .teachers import GaussianTeacher
-
-
-class ConvergenceError(RuntimeError):
-    """Raised by solvers with ``strict=True`` when they do not converge; ``.result`` holds the last iterate."""
-
-    def __init__(self, message: str, result=None):
-        super().__init__(message)
-        self.result = result
 
 
 # ---------------------------------------------------------------------------------------------

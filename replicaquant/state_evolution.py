@@ -23,7 +23,8 @@ import numpy as np
 
 from ._validation import check_int, check_real
 from .model import Model
-from .rs import ConvergenceError, RSMap, channel_conjugates
+from .errors import ConvergenceError
+from .rs import RSMap, channel_conjugates
 
 __all__ = ["SEResult", "state_evolution"]
 
@@ -109,7 +110,7 @@ def state_evolution(model: Model, *, n_iter: int = 100, init=None, tol: float = 
         ``converged`` is ``residual < tol`` after the last step (no early stop: the trajectory
         always has ``n_iter`` steps so it lines up with an AMP run).
     strict, warn : bool
-        On non-convergence raise :class:`replicaquant.rs.ConvergenceError` (``strict``) or emit a
+        On non-convergence raise :class:`replicaquant.errors.ConvergenceError` (``strict``) or emit a
         ``RuntimeWarning`` (``warn``).
 
     Returns

@@ -58,6 +58,7 @@ import numpy as np
 
 from ._io import atomic_path, atomic_write_bytes
 from ._validation import check_int
+from .errors import CheckpointError, CheckpointWarning
 from .model import Model
 from .quantizers import BaseQuantizer
 from .rs import RSSolution, feasible, solve_rs, solve_rs_retrying
@@ -86,14 +87,6 @@ METHOD_CODES = {
 _SOLVER_KEYS = ("mixing", "tol", "max_iter", "anderson", "fallback")
 _BRANCH_TOL = 1e-6  # same fixed point iff sum|dx| <= _BRANCH_TOL * max(1, sum|x|) (as rs._select_branch)
 _FORMAT = 1
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint directory that cannot be used (another sweep's, or an unreadable manifest)."""
-
-
-class CheckpointWarning(RuntimeWarning):
-    """A checkpoint chunk was missing, truncated or corrupt; its lines are recomputed."""
 
 
 # ---------------------------------------------------------------------------------------------
