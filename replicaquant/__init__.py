@@ -21,6 +21,8 @@ from .analysis import (ATLine, DoubleDescentPeak, InterpolationThreshold, Optima
                        optimal_width, scan)
 from .data import make_data
 from .errors import CheckpointError, CheckpointWarning, ConvergenceError, ResourceError
+from .groundstate import (AnnealedGroundState, GroundState, GroundStateScan, anneal_ground_state,
+                          exact_ground_state, ground_state_scan)
 from .kernels import denoise, sample_level, site_moments, site_moments_array
 from .model import Model
 from .montecarlo import MCResult, monte_carlo, monte_carlo_instance, theory_observables
@@ -58,7 +60,8 @@ def __getattr__(name):
 
 
 __all__ = [
-    "AMPHistory", "AMPResult", "ATLine", "BaseQuantizer", "CheckpointError", "CheckpointWarning",
+    "AMPHistory", "AMPResult", "AnnealedGroundState", "GroundState", "GroundStateScan",
+    "anneal_ground_state", "exact_ground_state", "ground_state_scan", "ATLine", "BaseQuantizer", "CheckpointError", "CheckpointWarning",
     "ConvergenceError", "DiscreteTeacher", "DoubleDescentPeak", "GaussianTeacher",
     "InterpolationThreshold", "LloydMaxQuantizer", "MCResult", "Model", "OptimalWidth",
     "PowerQuantizer", "Quantizer", "RSB1Solution", "RSMap", "RSSolution", "ResourceError", "RidgeResult", "SEResult",
