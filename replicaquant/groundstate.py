@@ -34,6 +34,7 @@ import numpy as np
 from numba import njit
 
 from ._validation import check_int, check_real
+from .errors import ResourceError
 from .kernels import argmax_level, sample_level
 from .model import Model
 
@@ -302,7 +303,8 @@ def exact_ground_state(X, y, model: Model, *, w0=None, max_work: float = DEFAULT
         Teacher, for ``gen_error`` and ``m``.
     max_work : float
         Budget on ``K**d * min(n, d)`` (default :data:`DEFAULT_MAX_WORK`, a few seconds on one
-        core); larger instances raise ``ValueError`` before any work is done.
+        core); larger instances raise :class:`replicaquant.errors.ResourceError` (a ``ValueError``)
+        before any work is done.
 
     Returns
     -------
@@ -338,10 +340,6 @@ def exact_ground_state(X, y, model: Model, *, w0=None, max_work: float = DEFAULT
 
 
 def _resource_error(msg):
-    try:
-        from .errors import ResourceError
-    except ImportError:  # errors.py not landed yet
-        return ValueError(msg)
     return ResourceError(msg)
 
 
