@@ -10,10 +10,21 @@ Quick start::
 
 Heavy optional parts are imported on first use: ``rq.sweep`` / ``rq.load_sweep`` (xarray),
 ``rq.figures`` (matplotlib), ``rq.ste`` (STE training dynamics), ``rq.symbolic`` (sympy).
+
+Compiled kernels are cached on disk in ``rq.NUMBA_CACHE_DIR`` (``NUMBA_CACHE_DIR`` if set, else
+``~/.cache/replicaquant/numba``, else a folder in the temporary directory), never inside the
+installed package.
 """
 from __future__ import annotations
 
 import importlib
+
+# Numba's on-disk cache goes to a per-user directory, never into the installed package (a
+# leftover site-packages/replicaquant/__pycache__ shadows a later editable install); this must
+# run before any submodule applies @njit(cache=True).  See replicaquant/_numba_cache.py.
+from . import _numba_cache
+
+NUMBA_CACHE_DIR = _numba_cache.configure()
 
 from .amp import AMPHistory, AMPResult, amp
 from .analysis import (ATLine, DoubleDescentPeak, InterpolationThreshold, OptimalWidth, at_line,
