@@ -66,7 +66,7 @@ from .model import Model
 from .quadrature import _GL_N, _GL_W, _GL_X, _T_GRADED, _breakpoints, step_widths
 from .rs import ConvergenceError, RSSolution, _teacher_arrays, solve_rs
 
-__all__ = ["RSB1Solution", "RSB1Map", "solve_1rsb", "prior_side_1rsb", "channel_conjugates_1rsb",
+__all__ = ["RSB1Solution", "RSB1Branch", "RSB1Map", "solve_1rsb", "x1_roots", "follow_branch", "prior_side_1rsb", "channel_conjugates_1rsb",
            "free_energy_1rsb", "train_error_1rsb", "dfdx_1rsb"]
 
 # ---------------------------------------------------------------------------------------------
@@ -567,6 +567,11 @@ class RSB1Solution:
         Status; ``iterations`` counts map evaluations over all fixed-``x`` solves.
     rs : RSSolution
         The RS solution used as start and reference.
+    branch : str
+        Which branch this is and why it was selected (thermodynamic solution of
+        :func:`solve_1rsb`).
+    branches : tuple of RSB1Branch
+        Every nontrivial branch found by the search (empty for fixed-``x`` solves).
     """
 
     model: Model = field(repr=False)
@@ -594,6 +599,8 @@ class RSB1Solution:
     residual: float
     message: str = ""
     rs: RSSolution | None = field(default=None, repr=False)
+    branch: str = ""
+    branches: tuple = field(default=(), repr=False)
 
     FIELDS = ("x", "m", "q0", "q1", "Q", "chi1", "mhat", "qhat0", "qhat1", "Ahat", "free_energy",
               "free_energy_rs", "gen_error", "gen_error_mean", "train_error", "dfdx", "complexity",
@@ -644,6 +651,13 @@ def _build(model, x, rsmap, s, fp_converged, iterations, residual, message, rs, 
         iterations=int(iterations), residual=float(residual), message=message, rs=rs)
 
 
+def _walk_opts(opts):
+    """Fixed-``x`` options for continuation steps: a bounded budget (150 maps: accelerated
+    iteration, then the Powell-hybrid root, no long damped fallback), because a failed step is
+    retried with half the step from a better prediction."""
+    return dict(opts, max_iter=min(opts["max_iter"], 150))
+
+
 def _solve_fixed_x(model, x, s0, rs, *, mixing, tol, max_iter, anderson, collapse_tol):
     """Fixed-``x`` saddle point by :func:`~replicaquant.fixed_point.solve_fixed_point`: damped/Anderson
     iteration (at most 400 steps) first; if it stalls (Anderson can cycle near the RS/1RSB
@@ -651,12 +665,12 @@ def _solve_fixed_x(model, x, s0, rs, *, mixing, tol, max_iter, anderson, collaps
     accepted only if the undamped residual there is below ``tol``, then damped iteration with half
     the mixing for the remaining budget.  ``iterations`` counts map evaluations."""
     rsmap = RSB1Map(model, x)
-    n_fp = min(max_iter, 400)
+    n_fp = min(max_iter, 400) if max_iter > 150 else min(max_iter, 100)
     budget = max_iter - n_fp
     fp = solve_fixed_point(rsmap, s0, mixing=mixing, tol=tol, max_iter=n_fp, anderson=anderson,
                            feasible=rsmap.feasible, fallback=budget >= 10, patience=None,
                            root_maxfev=min(400, budget - 1), fallback_mixing=0.5 * mixing,
-                           fallback_max_iter=budget - min(400, budget - 1))
+                           fallback_max_iter=max(budget - min(400, budget - 1), 1))
     s = fp.x if np.all(np.isfinite(fp.x)) else np.asarray(s0, dtype=float)
     return _build(model, x, rsmap, s, fp.converged, fp.iterations, fp.residual, fp.message, rs,
                   collapse_tol)
@@ -668,27 +682,294 @@ def _split_start(rs: RSSolution, frac: float) -> np.ndarray:
     return np.array([rs.m, q, q + frac * (Q - q), chi * (1.0 - frac)])
 
 
+# ---------------------------------------------------------------------------------------------
+# branches: every nontrivial solution at x = 1, each followed in x
+
+
+@dataclass(frozen=True)
+class RSB1Branch:
+    """One nontrivial 1RSB branch: found at ``x = 1`` and followed in ``x`` by continuation.
+
+    Attributes
+    ----------
+    index : int
+        Position among the ``x = 1`` roots, ordered by ``q1 - q0`` (0: the one closest to RS,
+        the branch that bifurcates from RS at the AT line).
+    at_one : RSB1Solution
+        The branch at ``x = 1`` (``f = f_RS`` exactly; its ``complexity`` is ``Sigma(1)``).
+    best : RSB1Solution
+        The maximum of ``f(x)`` on the branch: the Parisi ``x*`` with ``Sigma(x*) = 0``
+        (``kind = "interior"``), ``x = 1`` when ``Sigma(1) >= 0`` (``kind = "x=1"``), or the last
+        point reached when no maximum was found (``kind = "open"``).
+    kind : str
+        ``"interior"``, ``"x=1"`` or ``"open"``.
+    path : tuple of RSB1Solution
+        Every fixed-``x`` solution of the walk, in the order computed.
+    message : str
+        How the walk ended.
+    """
+
+    index: int
+    at_one: RSB1Solution
+    best: RSB1Solution
+    kind: str
+    path: tuple = field(default=(), repr=False)
+    message: str = ""
+
+    @property
+    def x(self) -> float:
+        """``x`` of :attr:`best`."""
+        return self.best.x
+
+    @property
+    def free_energy(self) -> float:
+        """``f`` at :attr:`best` (the branch maximum)."""
+        return self.best.free_energy
+
+
+def _state_x1(rs: RSSolution, t: float) -> np.ndarray:
+    """State at ``x = 1`` with the RS ``m, q0 = q, Q`` and ``chi1 = t chi_RS`` (``t -> 1``: RS,
+    ``t -> 0``: frozen)."""
+    chi = rs.chi
+    return np.array([rs.m, rs.q, rs.Q - t * chi / rs.model.beta, t * chi])
+
+
+_T_SCAN = np.unique(np.concatenate([np.geomspace(1e-7, 0.3, 10), 1.0 - np.geomspace(0.7, 1e-4, 10)]))
+
+
+def x1_roots(model: Model, rs: RSSolution, *, t_grid=None, collapse_tol: float = 1e-7, **opts):
+    """Every nontrivial 1RSB fixed point at ``x = 1``, by bracketing in one variable.
+
+    At ``x = 1`` the 1RSB equations for ``(m, q0, Q)`` reduce exactly to RS (``m = m_RS``,
+    ``q0 = q_RS``, ``Q = Q_RS`` for any ``q1``; see the module docstring), so the branches at
+    ``x = 1`` are the roots of the one-variable function
+    ``g(t) = F_q1(q1(t)) - q1(t)``, ``q1(t) = Q - t (Q - q0)``, ``chi1 = t chi_RS`` on ``t in (0, 1)``
+    (``t = 1`` is RS itself; near it ``g ~ (at - 1)(q1 - q0)``).  ``g`` is tabulated on a grid
+    dense at both ends (frozen states sit at ``t << 1``), every sign change refined by Brent's
+    method and polished by the fixed-``x`` solver.  Returns ``(solutions, n_evaluations)``,
+    solutions sorted by ``q1 - q0`` ascending (nontrivial, converged ones only).
+    """
+    from scipy.optimize import brentq
+
+    rsmap = RSB1Map(model, 1.0)
+    n_ev = 0
+    if rs.chi <= 0.0:
+        return [], 0
+
+    def g(t):
+        nonlocal n_ev
+        n_ev += 1
+        s = _state_x1(rs, t)
+        return float(rsmap(s)[2] - s[2]) / max(rs.Q - rs.q, 1e-300)
+
+    ts = _T_SCAN if t_grid is None else np.asarray(t_grid, dtype=float)
+    vals = np.array([g(t) for t in ts])
+    roots = []
+    if vals[0] > 0.0:  # g > 0 down to the smallest t: the frozen root sits at t < t_min (chi1 ~ 0)
+        roots.append(ts[0])
+    for i in range(ts.size - 1):
+        a, b = vals[i], vals[i + 1]
+        if a == 0.0:
+            roots.append(ts[i])
+        elif a * b < 0.0:
+            roots.append(brentq(g, ts[i], ts[i + 1], xtol=1e-15, rtol=1e-13, maxiter=100))
+    sols = []
+    for t in sorted(set(roots), reverse=True):  # q1 - q0 = (1 - t)(Q - q0): ascending
+        s = _solve_fixed_x(model, 1.0, _state_x1(rs, t), rs, collapse_tol=collapse_tol, **opts)
+        n_ev += s.iterations
+        if s.converged and s.rsb and not any(_same_point(s.state, o.state) for o in sols):
+            sols.append(s)
+    return sols, n_ev
+
+
+def _same_point(a, b, rtol=1e-6, atol=1e-9) -> bool:
+    try:
+        from .continuation import same_branch
+    except ImportError:  # pragma: no cover - until continuation.py lands
+        return bool(np.all(np.abs(np.asarray(a) - np.asarray(b))
+                           <= atol + rtol * np.maximum(np.abs(a), np.abs(b))))
+    return bool(same_branch(a, b, rtol=rtol, atol=atol))
+
+
+def _is_jump(s, pred, last, first: bool) -> bool:
+    """A converged fixed-``x`` state ``s`` is on the branch of ``last`` if its distance to the
+    predictor is not larger than the predicted change (secant error ``O(dx^2)`` vs change
+    ``O(dx)``; another branch is typically much further away); for the first step (no slope
+    known) the change itself must stay below 10%."""
+    err = float(np.max(np.abs(s - pred)))
+    scale = 1.0 + float(np.max(np.abs(last)))
+    if first:
+        return err > 0.1 * scale
+    return err > float(np.max(np.abs(pred - last))) + 1e-6 * scale
+
+
+def follow_branch(model: Model, start: RSB1Solution, xs, *, rs: RSSolution | None = None,
+                  mixing: float = 0.5, tol: float = 1e-10, max_iter: int = 2000, anderson: int = 5,
+                  collapse_tol: float = 1e-7, max_halvings: int = 8):
+    """Fixed-``x`` solutions along the branch of ``start`` at the given ``xs`` (in order).
+
+    Each solve starts from the secant prediction of its two predecessors on the branch (the
+    first from ``start``); a solution that jumps off the branch (see ``_is_jump``) or collapses
+    to ``q1 = q0`` makes the step be halved (up to ``max_halvings`` times) before the walk gives
+    up.  Returns the list of solutions reached (``len < len(xs)`` if the branch ended).
+    """
+    opts = dict(mixing=mixing, tol=tol, max_iter=max_iter, anderson=anderson, collapse_tol=collapse_tol)
+    rs = start.rs if rs is None else rs
+    path = [start]
+    out = []
+    for xv in xs:
+        xv = _check_x(xv)
+        s = _step_to(model, rs, path, xv, opts, max_halvings)
+        if s is None:
+            break
+        out.append(s)
+    return out
+
+
+def _predict(path, xv):
+    if len(path) >= 2 and path[-1].x != path[-2].x:
+        a, b = path[-2], path[-1]
+        return b.state + (xv - b.x) / (b.x - a.x) * (b.state - a.state)
+    return path[-1].state
+
+
+def _step_to(model, rs, path, xv, opts, max_halvings):
+    """Solve at ``xv`` on the branch of ``path`` (appended to), halving the step on jumps;
+    ``None`` if the branch cannot be reached."""
+    target = xv
+    for _ in range(max_halvings + 1):
+        last = path[-1]
+        pred = _predict(path, target)
+        if not RSB1Map(model, target).feasible(pred):
+            pred = last.state
+        s = _solve_fixed_x(model, target, pred, rs, **opts)
+        if s.converged and s.rsb and not _is_jump(s.state, pred, last.state, len(path) < 2):
+            path.append(s)
+            if target == xv:
+                return s
+            target = xv  # intermediate point reached: now try the full step again
+            continue
+        target = 0.5 * (last.x + target)
+    return None
+
+
+def _walk(model, rs, start, opts, *, x_min, x_tol, dx0=0.02, dx_max=0.3, max_steps=60):
+    """Follow ``start``'s branch in ``x`` to the maximum of ``f``.
+
+    ``Sigma(x) < 0`` means ``f`` grows as ``x`` decreases: walk down; ``Sigma > 0`` at ``x < 1``:
+    walk up (an ``x = 1`` start with ``Sigma(1) >= 0`` is its own maximum).  Steps grow towards the
+    linear extrapolation of the zero of ``Sigma``; once ``Sigma`` changes sign the zero is located
+    by Brent's method, each solve warm-started from the chord between its bracketing neighbours
+    on the branch.  Returns ``(best, kind, path, message, n_evaluations)``.
+    """
+    from scipy.optimize import brentq
+
+    path = [start]
+    n0 = start.iterations
+    if start.x >= 1.0 and start.complexity >= 0.0:
+        return start, "x=1", path, "Sigma(1) >= 0: f decreases below x = 1", 0
+    sgn = -1.0 if start.complexity < 0.0 else 1.0
+    dx = dx0
+    cur = start
+    bracket = None
+    for _ in range(max_steps):
+        xn = min(max(cur.x + sgn * dx, x_min), 1.0)
+        if xn == cur.x:
+            break
+        n_before = len(path)
+        s = _step_to(model, rs, path, xn, _walk_opts(opts), 6)
+        if s is None:
+            last = path[-1]
+            return (last, "open", path, f"branch lost at x = {last.x:.4g} (fixed-x solves jump off "
+                    "or collapse to q1 = q0)", _count(path, n0))
+        seg = path[n_before - 1:]
+        pair = next(((a, b) for a, b in zip(seg, seg[1:]) if a.complexity * b.complexity <= 0.0), None)
+        if pair is not None:
+            bracket = pair
+            break
+        prev = path[-2]
+        # next step: aim 30% beyond the secant zero of Sigma, within [dx/2, min(2 dx, dx_max)]
+        slope = (s.complexity - prev.complexity) / (s.x - prev.x)
+        est = -s.complexity / slope * sgn if slope != 0 else np.inf
+        dx = float(np.clip(1.3 * est, 0.5 * dx, min(2.0 * dx, dx_max))) if est > 0 else min(2 * dx, dx_max)
+        cur = s
+        if (sgn < 0 and cur.x <= x_min) or (sgn > 0 and cur.x >= 1.0):
+            break
+    if bracket is None:
+        if sgn > 0 and cur.x >= 1.0:
+            return cur, "x=1", path, "Sigma > 0 up to x = 1: maximum of f at x = 1", _count(path, n0)
+        return (cur, "open", path, f"Sigma < 0 down to x = {cur.x:.3g}: no interior maximum above "
+                f"x_min = {x_min}", _count(path, n0))
+    lo, hi = sorted(bracket, key=lambda z: z.x)
+    cache = {lo.x: lo, hi.x: hi}
+
+    def sigma(xv):
+        if xv in cache:
+            return cache[xv].complexity
+        ks = sorted(cache)
+        i = int(np.searchsorted(ks, xv))
+        a, b = cache[ks[max(i - 1, 0)]], cache[ks[min(i, len(ks) - 1)]]
+        w = (xv - a.x) / (b.x - a.x) if b.x != a.x else 0.0
+        pred = a.state + w * (b.state - a.state)
+        s = _solve_fixed_x(model, xv, pred, rs, **_walk_opts(opts))
+        if not (s.converged and s.rsb) or _is_jump(s.state, pred, a.state if w < 0.5 else b.state, False):
+            raise _BranchLost(xv)
+        path.append(s)
+        cache[xv] = s
+        return s.complexity
+
+    try:
+        xs = brentq(sigma, lo.x, hi.x, xtol=x_tol, rtol=4 * np.finfo(float).eps, maxiter=100)
+    except _BranchLost as exc:
+        best = max(cache.values(), key=lambda z: z.free_energy)
+        return (best, "open", path, f"branch lost at x = {exc.x:.6g} while locating Sigma = 0",
+                _count(path, n0))
+    sigma(xs)
+    return cache[xs], "interior", path, f"Sigma(x) = 0 at x* = {xs:.6g}", _count(path, n0)
+
+
+class _BranchLost(Exception):
+    def __init__(self, x):
+        super().__init__(x)
+        self.x = x
+
+
+def _count(path, n0):
+    return sum(p.iterations for p in path) - n0
+
+
 def solve_1rsb(model: Model, *, x: float | None = None, init=None, split: tuple = (0.9, 0.3),
                mixing: float = 0.5, tol: float = 1e-10, max_iter: int = 2000, anderson: int = 5,
                x_tol: float = 1e-7, x_min: float = 1e-3, collapse_tol: float = 1e-7,
                strict: bool = False, warn: bool = True) -> RSB1Solution:
     """Solve the 1RSB saddle point of ``model`` (finite beta) and fix ``x`` by the Parisi rule.
 
+    Branch search (``x = None``, no ``init``): every nontrivial fixed point at ``x = 1`` is
+    found by bracketing (:func:`x1_roots`; at ``x = 1`` the 1RSB equations are one-dimensional),
+    which covers both the branch that splits off RS at the AT line and *frozen* branches
+    (``q1`` just below ``Q``, small ``chi1``) that exist while RS is locally stable.  Each branch
+    is followed downwards in ``x`` by continuation (every fixed-``x`` solve starts from the secant
+    prediction of its neighbours on the same branch; jumps halve the step) to the maximum of
+    ``f(x)``: the zero of the complexity ``Sigma(x) = beta x^2 df/dx`` (interior ``x*``), or
+    ``x = 1`` when ``Sigma(1) >= 0``.  The thermodynamic solution maximises ``f`` over ``(0, 1]``
+    across all branches (``f(1) = f_RS`` on every branch); the others are kept in
+    ``.branches``.
+
     Parameters
     ----------
     model : Model
         The problem; ``beta`` must be finite.
     x : float in (0, 1], optional
-        Solve at this Parisi parameter only.  ``None`` (default): maximise ``f(x)`` over
-        ``(0, 1]`` -- a root of ``df/dx`` bracketed on the 1RSB branch, or ``x = 1`` when ``f``
-        increases up to ``x = 1`` (then ``f = f_RS`` and ``complexity >= 0``).
+        Solve at this Parisi parameter only (from ``init``, or from RS split starts).
     init : None, RSB1Solution or array_like ``(m, q0, q1, chi1)``
-        Start.  ``None``: the RS solution (multi-start) with a fraction ``split[i]`` of ``Q - q``
-        moved into ``q1 - q0``, each fraction tried until one does not collapse to ``q1 = q0``.
+        Start.  With ``x = None`` and a nontrivial ``RSB1Solution`` (e.g. the neighbour of a
+        sweep), only that solution's branch is followed (from ``init.x``, in its state) to its
+        maximum -- no branch search.  With ``x`` given: the start of the fixed-``x`` solve;
+        ``None``: RS with a fraction ``split[i]`` of ``Q - q`` moved into ``q1 - q0``.
     split : tuple of float in (0, 1)
-        The split fractions tried from RS.
+        The split fractions tried from RS for a fixed-``x`` solve without ``init``.
     mixing, tol, max_iter, anderson
-        Passed to :func:`replicaquant.fixed_point.fixed_point` (``tol`` on the undamped residual).
+        Passed to :func:`replicaquant.fixed_point.solve_fixed_point` (``tol`` on the undamped residual).
     x_tol : float
         Tolerance on the Parisi ``x``.
     x_min : float
@@ -696,11 +977,13 @@ def solve_1rsb(model: Model, *, x: float | None = None, init=None, split: tuple 
     collapse_tol : float
         ``q1 - q0`` below this counts as the RS branch.
     strict, warn
-        Non-convergence raises :class:`replicaquant.rs.ConvergenceError` (``strict``) or warns.
+        Non-convergence raises :class:`replicaquant.errors.ConvergenceError` (``strict``) or warns.
 
     Returns
     -------
     RSB1Solution
+        ``branch`` names the branch and why it was selected; ``branches`` holds every
+        :class:`RSB1Branch` found.
     """
     if not isinstance(model, Model):
         raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
@@ -716,117 +999,109 @@ def solve_1rsb(model: Model, *, x: float | None = None, init=None, split: tuple 
     collapse_tol = check_real("collapse_tol", collapse_tol, low=0.0)
     opts = dict(mixing=mixing, tol=tol, max_iter=check_int("max_iter", max_iter, low=1),
                 anderson=check_int("anderson", anderson, low=0), collapse_tol=collapse_tol)
+    s_init = None
+    if init is not None and not isinstance(init, RSB1Solution):
+        s_init = np.asarray(init, dtype=float)
+        if s_init.shape != (4,) or not np.all(np.isfinite(s_init)):
+            raise ValueError("init must be None, an RSB1Solution or a finite (m, q0, q1, chi1)")
 
     rs = solve_rs(model, init="multi", warn=False)
-    if isinstance(init, RSB1Solution) and init.rsb:
-        starts = [init.state]
-        x_start = init.x if x is None else x
-    elif init is None or isinstance(init, RSB1Solution):  # (an RS-like solution carries no split)
-        starts = [_split_start(rs, fr) for fr in split]
-        x_start = 0.5 if x is None else x
+    if x is not None:
+        sol = _fixed_x_solution(model, x, init, s_init, rs, split, opts)
+    elif isinstance(init, RSB1Solution) and init.rsb:
+        sol = _follow_from(model, init, rs, opts, x_min, x_tol)
     else:
-        s0 = np.asarray(init, dtype=float)
-        if s0.shape != (4,) or not np.all(np.isfinite(s0)):
-            raise ValueError("init must be None, an RSB1Solution or a finite (m, q0, q1, chi1)")
-        starts = [s0]
-        x_start = 0.5 if x is None else x
-
-    n_iter = 0
-    sol = None
-    for s0 in starts:
-        sol = _solve_fixed_x(model, x_start, s0, rs, **opts)
-        n_iter += sol.iterations
-        if sol.rsb or not sol.converged:
-            break
-    if x is None and sol.converged and sol.rsb:
-        sol, n_iter = _optimise_x(model, sol, rs, n_iter, x_tol, x_min, opts)
-    elif x is None and sol.converged:
-        # every start collapsed onto the RS branch: x is immaterial, report x = 1
-        sol = replace(_build(model, 1.0, RSB1Map(model, 1.0), sol.state, True, 0, sol.residual,
-                             "", rs, collapse_tol),
-                      message="RS: every 1RSB start collapsed to q1 = q0")
-    sol = replace(sol, iterations=n_iter)
+        sol = _search(model, rs, opts, x_min, x_tol, extra=s_init)
     if not rs.converged:
         sol = replace(sol, converged=False, message=f"{sol.message}; RS reference: {rs.message}")
+    return _finish(sol, model, strict, warn)
+
+
+def _finish(sol, model, strict, warn):
     if not sol.converged:
         msg = (f"solve_1rsb did not converge for {model!r}: {sol.message}; last iterate x={sol.x:.6g}, "
                f"m={sol.m:.6g}, q0={sol.q0:.6g}, q1={sol.q1:.6g}, chi1={sol.chi1:.6g}")
         if strict:
             raise ConvergenceError(msg, sol)
         if warn:
-            warnings.warn(msg, RuntimeWarning, stacklevel=2)
+            warnings.warn(msg, RuntimeWarning, stacklevel=3)
     return sol
 
 
-def _optimise_x(model, sol, rs, n_iter, x_tol, x_min, opts):
-    """Maximise ``f(x)`` on the 1RSB branch.
+def _fixed_x_solution(model, x, init, s_init, rs, split, opts):
+    if isinstance(init, RSB1Solution) and init.rsb:
+        starts = [init.state]
+    elif s_init is not None:
+        starts = [s_init]
+    else:
+        starts = [_split_start(rs, fr) for fr in split]
+    n_iter = 0
+    sol = None
+    for s0 in starts:
+        sol = _solve_fixed_x(model, x, s0, rs, **opts)
+        n_iter += sol.iterations
+        if sol.rsb or not sol.converged:
+            break
+    return replace(sol, iterations=n_iter, branch=f"fixed x = {x:.6g}")
 
-    ``df/dx`` is followed along the branch from the first solution (warm starts with a secant
-    predictor) -- upwards towards ``x = 1`` when positive, downwards by halving when negative --
-    until it changes sign; the root is then located by Brent's method.  If ``df/dx > 0`` all the
-    way to ``x = 1`` the maximum is at ``x = 1`` (``f = f_RS``).
-    """
-    from scipy.optimize import brentq
 
-    cache = {sol.x: sol}
-    collapse_tol = opts["collapse_tol"]
+def _follow_from(model, init, rs, opts, x_min, x_tol):
+    """Follow ``init``'s branch (re-solved at ``init.x`` for this model) to its f maximum."""
+    s0 = _solve_fixed_x(model, init.x, init.state, rs, **opts)
+    if not (s0.converged and s0.rsb):
+        return replace(s0, converged=False, message=f"warm start from init at x = {init.x:.6g} did not "
+                       f"stay on a 1RSB branch: {s0.message}", branch="lost")
+    best, kind, path, msg, n = _walk(model, rs, s0, opts, x_min=x_min, x_tol=x_tol)
+    br = RSB1Branch(index=0, at_one=s0, best=best, kind=kind, path=tuple(path), message=msg)
+    ok = kind != "open"
+    return replace(best, iterations=s0.iterations + n, converged=best.converged and ok,
+                   message=("converged; " if ok else "") + msg, branch=f"followed from init: {msg}",
+                   branches=(br,))
 
-    def at(xv):
-        nonlocal n_iter
-        if xv in cache:
-            return cache[xv]
-        keys = sorted((k for k in cache if cache[k].rsb), key=lambda k: abs(k - xv))
-        s0 = cache[keys[0]].state
-        if len(keys) > 1:  # secant predictor along the branch
-            x0, x1 = keys[0], keys[1]
-            pred = s0 + (xv - x0) / (x1 - x0) * (cache[x1].state - s0)
-            if RSB1Map(model, xv).feasible(pred) and pred[2] - pred[1] > collapse_tol:
-                s0 = pred
-        s = _solve_fixed_x(model, xv, s0, rs, **opts)
+
+def _search(model, rs, opts, x_min, x_tol, extra=None):
+    """Branch search at x = 1, walk of each branch, selection of the maximum of f."""
+    roots, n_iter = x1_roots(model, rs, **opts)
+    if extra is not None:  # a user start: solved at x = 1 and added if it is a new branch
+        s = _solve_fixed_x(model, 1.0, extra, rs, **opts)
         n_iter += s.iterations
-        if not s.converged:
-            raise _Failed(s, f"fixed-x solve at x = {xv:.6g} failed: {s.message}")
-        cache[xv] = s
-        return s
-
-    def g(xv):
-        s = at(xv)
-        if not s.rsb:
-            raise _Failed(s, f"the 1RSB branch collapsed to q1 = q0 at x = {xv:.6g} during the x search")
-        return s.dfdx
-
-    try:
-        xa = sol.x
-        if g(xa) >= 0.0:
-            lo = hi = xa
-            while True:
-                hi = 1.0 if 1.0 - hi < 0.02 else hi + 0.5 * (1.0 - hi)
-                if g(hi) < 0.0:
-                    break
-                lo = hi
-                if hi == 1.0:
-                    best = at(1.0)
-                    return replace(best, message="converged; df/dx > 0 up to x = 1: maximum at x = 1, "
-                                                 "f = f_RS, complexity = beta df/dx(1) > 0"), n_iter
-        else:
-            hi = lo = xa
-            while True:
-                lo = 0.5 * lo
-                if lo < x_min:
-                    best = at(hi)
-                    return replace(best, converged=False,
-                                   message=f"df/dx < 0 down to x = {hi:.3g}: no interior maximum "
-                                           f"above x_min = {x_min}"), n_iter
-                if g(lo) >= 0.0:
-                    break
-                hi = lo
-        xs = brentq(g, lo, hi, xtol=x_tol, rtol=4 * np.finfo(float).eps, maxiter=100)
-        return replace(at(xs), message="converged"), n_iter
-    except _Failed as exc:
-        return replace(exc.solution, converged=False, message=str(exc)), n_iter
-
-
-class _Failed(Exception):
-    def __init__(self, solution, message):
-        super().__init__(message)
-        self.solution = solution
+        if s.converged and s.rsb and not any(_same_point(s.state, r.state) for r in roots):
+            roots.append(s)
+    branches = []
+    for i, r in enumerate(roots):
+        best, kind, path, msg, n = _walk(model, rs, r, opts, x_min=x_min, x_tol=x_tol)
+        n_iter += n
+        branches.append(RSB1Branch(index=i, at_one=r, best=best, kind=kind, path=tuple(path), message=msg))
+    branches = tuple(branches)
+    interior = [b for b in branches if b.kind == "interior"]
+    if interior:
+        win = max(interior, key=lambda b: b.free_energy)
+        others = "" if len(branches) == 1 else f" ({len(branches)} branches at x = 1)"
+        why = (f"branch {win.index} of {len(branches)} at x = 1 (q1 - q0 = "
+               f"{win.at_one.q1 - win.at_one.q0:.4g} there): interior maximum of f at x* = {win.x:.6g}, "
+               f"f - f_RS = {win.free_energy - rs.free_energy:.3e}{others}")
+        return replace(win.best, iterations=n_iter, message="converged; " + why, branch=why,
+                       branches=branches)
+    opened = [b for b in branches if b.kind == "open"]
+    at1 = [b for b in branches if b.kind == "x=1"]
+    if at1:
+        win = max(at1, key=lambda b: b.best.complexity)
+        why = (f"branch {win.index} of {len(branches)}: nontrivial at x = 1 with Sigma(1) = "
+               f"{win.best.complexity:.4g} >= 0, no interior maximum of f: maximum at x = 1, f = f_RS")
+        sol = replace(win.best, iterations=n_iter, branch=why, branches=branches)
+        if opened:
+            return replace(sol, converged=False, message=f"{why}; but {opened[0].message}")
+        return replace(sol, message="converged; df/dx > 0 up to x = 1: " + why)
+    if opened:
+        win = opened[0]
+        return replace(win.best, iterations=n_iter, converged=False, message=win.message,
+                       branch=f"branch {win.index}: {win.message}", branches=branches)
+    # no nontrivial branch at x = 1: the RS point itself (x is immaterial, reported as 1)
+    rsmap = RSB1Map(model, 1.0)
+    s = np.array([rs.m, rs.q, rs.q, rs.chi])
+    sol = _build(model, 1.0, rsmap, s, rs.converged, n_iter, rs.residual, "", rs, opts["collapse_tol"])
+    why = "no nontrivial 1RSB branch at x = 1 (every root of the x = 1 equation is q1 = q0)"
+    if rs.at >= 1.0:
+        return replace(sol, converged=False, branch=why,
+                       message=f"RS is AT-unstable (at = {rs.at:.4g}) but {why}")
+    return replace(sol, message="RS: " + why, branch="RS")
