@@ -42,6 +42,7 @@ from .quantizers import (BaseQuantizer, LloydMaxQuantizer, PowerQuantizer, Quant
 from .ridge import RidgeResult, ridge_rs
 from .rs import RSMap, RSSolution, solve_rs
 from .rsb import RSB1Solution, solve_1rsb
+from .rsb_zero import RSB1ZeroSolution, solve_1rsb_zero
 from .state_evolution import SEResult, state_evolution
 from .teachers import DiscreteTeacher, GaussianTeacher
 
@@ -75,10 +76,10 @@ __all__ = [
     "anneal_ground_state", "exact_ground_state", "ground_state_scan", "ATLine", "BaseQuantizer", "CheckpointError", "CheckpointWarning",
     "ConvergenceError", "DiscreteTeacher", "DoubleDescentPeak", "GaussianTeacher",
     "InterpolationThreshold", "LloydMaxQuantizer", "MCResult", "Model", "OptimalWidth",
-    "PowerQuantizer", "Quantizer", "RSB1Solution", "RSMap", "RSSolution", "ResourceError", "RidgeResult", "SEResult",
+    "PowerQuantizer", "Quantizer", "RSB1Solution", "RSB1ZeroSolution", "RSMap", "RSSolution", "ResourceError", "RidgeResult", "SEResult",
     "UniformQuantizer", "amp", "at_line", "at_line_curve", "at_slope", "available_figures", "denoise",
     "double_descent_peak", "interpolation_threshold", "load_sweep", "lloyd_max_gaussian",
     "make_data", "make_figures", "midtread_quantizer", "monte_carlo", "monte_carlo_instance", "optimal_width",
-    "ridge_rs", "sample_level", "scan", "site_moments", "site_moments_array", "solve_1rsb",
+    "ridge_rs", "sample_level", "scan", "site_moments", "site_moments_array", "solve_1rsb", "solve_1rsb_zero",
     "solve_rs", "state_evolution", "sweep", "theory_observables", "__version__",
 ]
