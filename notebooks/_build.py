@@ -68,7 +68,7 @@ plt.show()"""),
 ## Sanity check: a dense level grid is ridge regression
 
 With 241 levels on [-6, 6] at beta = 100 the quantized model reproduces the closed-form ridge
-result `ridge_rs` (SPEC §2)."""),
+result `ridge_rs` (see [docs/theory.md](../docs/theory.md))."""),
     ("code", """\
 from replicaquant.quantizers import Quantizer
 from replicaquant.ridge import ridge_rs
