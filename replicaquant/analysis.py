@@ -32,6 +32,7 @@ from scipy.optimize import brentq, minimize_scalar
 from ._validation import check_int, check_real
 from .model import Model
 from .quantizers import LloydMaxQuantizer
+from .continuation import follow
 from .rs import ConvergenceError, RSMap, RSSolution, prior_side, solve_rs, solve_rs_retrying
 from .teachers import GaussianTeacher
 
@@ -118,6 +119,23 @@ def _solve(model: Model, init=None, solve_kwargs=None, retry: bool = True) -> RS
     return solve_rs(model, init=init, **kw)
 
 
+#: how :func:`scan` walks (see :func:`replicaquant.continuation.follow`): warm start from the
+#: previous solution, on failure cold then multi-start (as ``solve_rs_retrying``)
+_SCAN_WALK = dict(init=None, predictor="previous", fallbacks=(None, "multi"), state=lambda s: s.x)
+
+
+def _walk_solver(model: Model, axis: str, solve_kwargs=None, *, setter=None):
+    """``solve(value, init)`` for :func:`~replicaquant.continuation.follow` along ``axis``."""
+    kw = dict(solve_kwargs or {})
+    kw.update(warn=False, strict=False)
+    setter = setter or (lambda v: with_param(model, axis, v))
+
+    def solve(value, init):
+        return solve_rs(setter(value), init=init, **kw)
+
+    return solve
+
+
 class _Tracker:
     """Solve along one axis, warm-starting each point from the nearest converged solution."""
 
@@ -176,15 +194,10 @@ def scan(model: Model, axis: str, values, *, reverse: bool = False,
     """
     _check_axis(axis, continuous=False)
     vals = list(np.atleast_1d(np.asarray(values, dtype=float)))
-    order = range(len(vals) - 1, -1, -1) if reverse else range(len(vals))
-    out: list[RSSolution | None] = [None] * len(vals)
-    prev = None
-    for i in order:
-        sol = _solve(with_param(model, axis, vals[i]), prev, solve_kwargs)
-        out[i] = sol
-        if sol.converged:
-            prev = sol
-    return out  # type: ignore[return-value]
+    walk = follow(vals[::-1] if reverse else vals, _walk_solver(model, axis, solve_kwargs),
+                  **_SCAN_WALK)
+    sols = list(walk.solutions)
+    return sols[::-1] if reverse else sols
 
 
 # ---------------------------------------------------------------------------------------------
@@ -600,18 +613,16 @@ def double_descent_peak(model: Model, alphas, *, observable: str = "gen_error_me
     valid = np.zeros(a.size, dtype=bool)
     vals = np.zeros(a.size)
     sols: dict[int, RSSolution] = {}
-    prev = None
-    fails_in_row = 0
-    for i in range(a.size - 1, -1, -1):
-        if fails_in_row >= 2:
-            continue
-        s = _solve(model.replace(alpha=a[i]), prev, solve_kwargs, retry=False)
-        if _valid(s, cap):
-            valid[i], vals[i], sols[i] = True, float(getattr(s, observable)), s
-            prev = s
-            fails_in_row = 0
-        else:
-            fails_in_row += 1
+    # from the largest alpha down, warm-started from the last valid solution; two consecutive
+    # invalid points end the walk (the smaller alphas are skipped and listed as failed)
+    idx = list(range(a.size - 1, -1, -1))
+    walk = follow([float(a[i]) for i in idx],
+                  _walk_solver(model, "alpha", solve_kwargs, setter=lambda v: model.replace(alpha=v)),
+                  init=None, predictor="previous", state=lambda s: s.x, restart="last",
+                  max_failures=2, accept=lambda s: _valid(s, cap))
+    for i, st in zip(idx, walk.steps):
+        if st.accepted:
+            valid[i], vals[i], sols[i] = True, float(getattr(st.solution, observable)), st.solution
     if not valid.any():
         raise ConvergenceError("double_descent_peak: no valid RS solution on the alpha grid", None)
     peaks = [i for i in range(1, a.size - 1)

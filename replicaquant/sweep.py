@@ -4,27 +4,29 @@
 Cartesian product of parameter axes and returns an :class:`xarray.Dataset`.
 
 * **Continuation.**  The *last* axis given is the continuation axis.  Every combination of the
-  other axes is a *line*, solved sequentially along the continuation axis: point ``i`` is
-  warm-started from point ``i - 1`` through a polynomial predictor (quadratic/linear
-  extrapolation of ``x = (m, q, chi)`` in the axis coordinate, see :func:`_predict`).  The first
-  point of a pass is solved with ``solve_rs(init="multi")`` (uninformed and informed starts, lowest
-  free energy).  A warm start that does not converge is retried cold (``init=None``), then with
-  ``init="multi"``; the method used is recorded per point (``method_fwd``/``method_bwd``, codes
-  in :data:`METHOD_CODES`).
+  other axes is a *line*, solved sequentially along the continuation axis with
+  :func:`replicaquant.continuation.follow` (the package's one continuation primitive): point
+  ``i`` is warm-started from the quadratic/secant predictor of ``x = (m, q, chi)`` in the axis
+  coordinate (``predictor="quadratic"``; the previous solution on non-real axes).  The first
+  point of a pass is solved with ``solve_rs(init="multi")`` (uninformed and informed starts,
+  lowest free energy).  A warm start that does not converge is retried cold (``init=None``),
+  then with ``init="multi"``; the method used is recorded per point (``method_fwd``/
+  ``method_bwd``, codes in :data:`METHOD_CODES`).
 * **Both directions.**  With ``bidirectional=True`` each line is also continued backwards (from
-  a multi start at its last point).  Where the passes end on different fixed points (coexisting
-  branches, hysteresis around a first-order transition) the main variables hold the branch of
-  *lower free energy* ``f`` (the thermodynamic one; the same rule as ``solve_rs(init="multi")``);
-  both passes are kept as ``<field>_fwd`` / ``<field>_bwd``, ``selected`` says which one is in
-  the main variables (0 forward, 1 backward) and ``n_branches`` counts the distinct converged
-  fixed points met at the point (forward, backward and the extra branches of multi-start
-  solves).  *Certified reuse:* while the backward pass sits on the forward solution at point
-  ``i + 1`` and the forward step ``i -> i + 1`` was a smooth continuation step (prediction error
-  at most 1/10 of the step, see :func:`_run_pass`), continuing backwards would retrace that step,
-  so the forward solution at ``i`` is taken without a solve (method code ``REUSED``).  A change of
-  branch in the forward pass is never smooth, so the backward pass solves every point from there
-  on until it is back on the forward solution.  ``bidirectional="full"`` solves every backward
-  point (for checking; the tests compare both).
+  a multi start at its last point; :func:`replicaquant.continuation.hysteresis`).  Where the
+  passes end on different fixed points (coexisting branches, hysteresis around a first-order
+  transition; "different" is :func:`replicaquant.continuation.same_branch`) the main variables
+  hold the branch of *lower free energy* ``f`` (the thermodynamic one; the same rule as
+  ``solve_rs(init="multi")``); both passes are kept as ``<field>_fwd`` / ``<field>_bwd``,
+  ``selected`` says which one is in the main variables (0 forward, 1 backward) and
+  ``n_branches`` counts the distinct converged fixed points met at the point (forward, backward
+  and the extra branches of multi-start solves).  *Certified reuse:* while the backward pass
+  sits on the forward solution at point ``i + 1`` and the forward step ``i -> i + 1`` was a
+  smooth continuation step (prediction error at most 1/10 of the step), continuing backwards
+  would retrace that step, so the forward solution at ``i`` is taken without a solve (method
+  code ``REUSED``).  A change of branch in the forward pass is never smooth, so the backward
+  pass solves every point from there on until it is back on the forward solution.
+  ``bidirectional="full"`` solves every backward point (for checking; the tests compare both).
 * **Checkpoints.**  With ``out=...`` finished lines are written in chunks to ``<out>.parts/``
   (atomic writes, a JSON manifest with the sweep's definition hash and a SHA-256 per chunk).  A
   rerun of the same sweep loads the finished chunks and solves only the missing lines.  A
@@ -46,7 +48,6 @@ import hashlib
 import inspect
 import io
 import json
-import math
 import os
 import shutil
 import sys
@@ -58,10 +59,11 @@ import numpy as np
 
 from ._io import atomic_path, atomic_write_bytes
 from ._validation import check_int
+from .continuation import follow, hysteresis, same_branch
 from .errors import CheckpointError, CheckpointWarning
 from .model import Model
 from .quantizers import BaseQuantizer
-from .rs import RSSolution, feasible, solve_rs, solve_rs_retrying
+from .rs import RSSolution, feasible, solve_rs
 from .teachers import DiscreteTeacher, GaussianTeacher
 
 __all__ = ["sweep", "CheckpointError", "CheckpointWarning", "METHOD_CODES", "SWEEP_AXES",
@@ -85,7 +87,6 @@ METHOD_CODES = {
 }
 
 _SOLVER_KEYS = ("mixing", "tol", "max_iter", "anderson", "fallback")
-_BRANCH_TOL = 1e-6  # same fixed point iff sum|dx| <= _BRANCH_TOL * max(1, sum|x|) (as rs._select_branch)
 _FORMAT = 1
 
 
@@ -182,100 +183,45 @@ def _package_version() -> str:
 # ---------------------------------------------------------------------------------------------
 # one line (the unit of work; runs in worker processes)
 
+#: ``Step.attempt`` of :func:`replicaquant.continuation.follow` -> method code
+_ATTEMPT_CODES = {"init": MULTI_START, "predicted": WARM, "reused": REUSED}
+_FALLBACK_CODES = (COLD_RETRY, MULTI_RETRY)
+_FALLBACKS = (None, "multi")   # cold start, then multi-start (as solve_rs_retrying)
 
-def _predict(hist, t, rho) -> np.ndarray:
-    """Continuation predictor for the next point at coordinate ``t``.
 
-    ``hist`` holds ``(t_j, x_j)`` of the last (at most three) converged points of the current
-    segment.  Returns the quadratic (Lagrange) extrapolation of ``x = (m, q, chi)`` through the
-    last three points when its curvature term is at most half the linear step, else the linear
-    extrapolation through the last two; the last solution itself when there are fewer points,
-    the axis is not real-valued, coordinates coincide or are infinite, or the prediction leaves
-    the feasible set ``q >= 0, chi >= 0, m^2 <= rho q``.
+def _method(step) -> int:
+    if step.attempt == "fallback":
+        return _FALLBACK_CODES[step.fallback]
+    return _ATTEMPT_CODES[step.attempt]
+
+
+def _x(sol: RSSolution) -> np.ndarray:
+    return sol.x
+
+
+def _line_walk(models, coords, bidirectional, kw):
+    """Forward (and backward) continuation of one line with :mod:`replicaquant.continuation`.
+
+    Returns ``{"fwd": [Step], "bwd": [Step]}`` aligned with ``models``.
     """
-    x_last = hist[-1][1]
-    if t is None or len(hist) < 2 or not math.isfinite(t):
-        return x_last
-    ts = [h[0] for h in hist]
-    if not all(math.isfinite(v) for v in ts) or len(set(ts + [t])) != len(ts) + 1:
-        return x_last
-    t1, t2 = ts[-2], ts[-1]
-    x1, x2 = hist[-2][1], hist[-1][1]
-    lin = x2 + (x2 - x1) * ((t - t2) / (t2 - t1))
-    pred = lin
-    if len(ts) == 3:
-        t0, x0 = ts[0], hist[0][1]
-        # Newton form: quad = lin + curvature term (second divided difference)
-        dd = ((x2 - x1) / (t2 - t1) - (x1 - x0) / (t1 - t0)) / (t2 - t0)
-        curv = dd * ((t - t2) * (t - t1))
-        if np.max(np.abs(curv)) <= 0.5 * np.max(np.abs(lin - x2)):
-            pred = lin + curv
-    return pred if feasible(pred, rho) else x_last
+    kw = dict(kw, warn=False, strict=False)
 
+    def solve(mdl, init):
+        return solve_rs(mdl, init=init, **kw)
 
-def _solve_point(model: Model, init, kw: dict):
-    """Solve one point: warm start, then cold, then multi-start; returns ``(solution, method)``."""
-    if init is None:
-        return solve_rs(model, init="multi", warn=False, **kw), MULTI_START
-    sol, attempt = solve_rs_retrying(model, init, **kw)
-    return sol, {"given": WARM, "cold": COLD_RETRY, "multi": MULTI_RETRY}[attempt]
-
-
-_SMOOTH_RATIO = 0.1   # forward step i-1 -> i is smooth iff |F_i - P_i| <= 0.1 |F_i - F_{i-1}| ...
-_SMOOTH_FLOOR = 1e-9  # ... or |F_i - P_i| <= 1e-9 max(1, |F_i|)   (max norms over (m, q, chi))
-
-
-def _run_pass(models, ts, order, kw, forward=None):
-    """Continuation along ``order``.
-
-    Returns ``[(solution, method)]`` and ``smooth`` (both indexed like ``models``):
-    ``smooth[i]`` says that point ``i`` was reached by a *smooth continuation step* from the point
-    before it in ``order``: a warm start whose solution differs from the predicted start by at
-    most ``_SMOOTH_RATIO`` times the step ``|F_i - F_prev|`` (or by ``_SMOOTH_FLOOR``).  A change
-    of branch (a jump at a spinodal) has a prediction error as large as the step and is never
-    smooth.
-
-    ``forward``: for the backward pass, the forward ``(results, smooth)``.  While the backward
-    pass sits on the forward solution at point ``i + 1`` and the forward step ``i -> i + 1`` was
-    smooth, continuing backwards retraces that step, so the forward solution at ``i`` is taken
-    without a new solve (method :data:`REUSED`); everywhere else the point is solved.
-    """
-    res = [None] * len(models)
-    smooth = [False] * len(models)
-    hist: list = []
-    prev = None
-    for i in order:
-        mdl = models[i]
-        if forward is not None and prev is not None:
-            f_res, f_smooth = forward
-            f_prev, f_here = f_res[prev][0], f_res[i][0]
-            if (f_smooth[prev] and f_here.converged and res[prev][0].converged
-                    and _same_point(res[prev][0], f_prev)):
-                res[i] = (f_here, REUSED)
-                hist = (hist + [(ts[i], f_here.x)])[-3:]
-                prev = i
-                continue
-        init = _predict(hist, ts[i], mdl.rho) if hist else None
-        sol, method = _solve_point(mdl, init, kw)
-        res[i] = (sol, method)
-        if method == WARM and prev is not None:
-            err = float(np.max(np.abs(sol.x - init)))
-            step = float(np.max(np.abs(sol.x - res[prev][0].x)))
-            smooth[i] = err <= max(_SMOOTH_RATIO * step, _SMOOTH_FLOOR * max(1.0, float(np.max(np.abs(sol.x)))))
-        if not sol.converged:
-            hist = []
-        elif method in (WARM, MULTI_START):
-            hist = (hist + [(ts[i], sol.x)])[-3:]
-        else:  # a retry may have changed branch: restart the predictor history
-            hist = [(ts[i], sol.x)]
-        prev = i
-    return res, smooth
+    # a multi start already includes the cold start: no retries after it (init_fallbacks=())
+    opts = dict(init="multi", state=_x, predictor="quadratic", fallbacks=_FALLBACKS,
+                init_fallbacks=(), coords=coords, feasible=lambda x, mdl: feasible(x, mdl.rho))
+    if not bidirectional:
+        return {"fwd": list(follow(models, solve, **opts).steps)}
+    h = hysteresis(models, solve, reuse=bidirectional != "full", **opts)
+    fwd, bwd = h.aligned()
+    return {"fwd": fwd, "bwd": bwd}
 
 
 def _same_point(a: RSSolution, b: RSSolution) -> bool:
-    """Same fixed point: ``sum|x_a - x_b| <= 1e-6 max(1, sum|x_a|)`` over ``x = (m, q, chi)``."""
-    d = abs(a.m - b.m) + abs(a.q - b.q) + abs(a.chi - b.chi)
-    return d <= _BRANCH_TOL * max(1.0, abs(a.m) + abs(a.q) + abs(a.chi))
+    """Same fixed point (:func:`replicaquant.continuation.same_branch` on ``(m, q, chi)``)."""
+    return same_branch(a.x, b.x)
 
 
 def _count_branches(sols) -> int:
@@ -310,13 +256,10 @@ def _solve_line(model: Model, fixed: tuple, cont_name: str, cont_values: tuple, 
     """Solve one line of the sweep (both passes); returns ``{variable: 1-D array}``."""
     fixed = dict(fixed)
     models = [_point_model(model, {**fixed, cont_name: v}) for v in cont_values]
-    ts = [float(v) for v in cont_values] if numeric else [None] * len(cont_values)
+    coords = [float(v) for v in cont_values] if numeric else [None] * len(cont_values)
     n = len(models)
-    fwd = _run_pass(models, ts, range(n), solver_kwargs)
-    passes = {"fwd": fwd[0]}
-    if bidirectional:
-        reuse = fwd if bidirectional != "full" else None
-        passes["bwd"] = _run_pass(models, ts, range(n - 1, -1, -1), solver_kwargs, reuse)[0]
+    walks = _line_walk(models, coords, bidirectional, solver_kwargs)
+    passes = {p: [(st.solution, _method(st)) for st in steps] for p, steps in walks.items()}
     out = {name: np.zeros(n, dtype=_dtype(name)) for name in _var_names(bidirectional)}
     for p, res in passes.items():
         for i, (sol, method) in enumerate(res):

@@ -1,0 +1,676 @@
+"""Numerical continuation: follow one branch of solutions along a sequence of parameter values.
+
+This is the one continuation primitive of the package.  Sweeps (:mod:`replicaquant.sweep`),
+scans (:mod:`replicaquant.analysis`), the figures, the 1RSB ``x``-continuation and the
+transition lines all walk a parameter axis with it.  The solver is a callable
+``solve(value, init) -> solution``; the primitive decides *where to start* each solve and keeps
+the books of which branch the walk is on.
+
+* **Predictor.**  With ``x_j`` the state vectors (e.g. ``(m, q, chi)``) of the last converged
+  points ``t_j`` of the current segment, the start of the next solve at ``t`` is
+
+  - ``"previous"``:  ``x_{j}``;
+  - ``"secant"``:    ``x_j + (x_j - x_{j-1}) (t - t_j)/(t_j - t_{j-1})`` (linear extrapolation);
+  - ``"quadratic"``: the Newton form ``secant + x[t_{j-2}, t_{j-1}, t_j] (t - t_j)(t - t_{j-1})``
+    when its curvature term is at most half the secant step ``|secant - x_j|`` (max norm), else
+    the secant;
+
+  falling back to the previous state when fewer points are known, coordinates coincide or are
+  not finite, or the prediction is not ``feasible``.
+* **Retries.**  If the predicted start does not converge, ``fallbacks`` (e.g. ``(None,
+  "multi")``: cold start, then multi-start) are tried in order, skipping starts equal to one
+  already tried.  After a fallback the predictor history restarts at the new point (a retry may
+  have changed branch); after a point where every attempt failed the next point restarts from
+  ``init``.  If nothing converged, the attempt of smallest ``residual`` is kept.
+* **Same branch.**  :func:`same_branch` is *the* definition used everywhere (sweeps, multi-start
+  branch selection in :func:`replicaquant.rs.solve_rs`, counting coexisting branches): two states
+  are the same fixed point iff ``sum_k |a_k - b_k| <= atol + rtol max(1, sum|a_k|, sum|b_k|)``
+  (defaults ``rtol = 1e-6``, ``atol = 1e-9``; i.e. absolute ``~1e-6`` for states of size up to 1,
+  relative beyond).
+* **Branch jumps.**  A converged step with a trend (at least two history points, real
+  coordinates) is measured against the extrapolation ``p`` of the trend (quadratic through the
+  last three points, the secant through two when only two are known)::
+
+      r = (|x - p| - tol_same) / max(|s - x_j|, |c|)
+
+  (max norms; ``s`` the secant, ``c`` the curvature term of the quadratic, ``tol_same`` the
+  :func:`same_branch` tolerance at ``x``): the error of the next order in units of the trend's
+  first- and second-order increments.  On a smooth branch ``r = O(h)`` (``h`` the step; also at
+  an extremum of the state, where the first-order increment vanishes), at a fold (a branch
+  that ends) the error stays ``O(1)`` as ``h -> 0``.  ``r > jump_ratio`` (default 2) marks the
+  step ``branch_changed=True``.  With ``max_halvings > 0`` a step with ``r > halve_ratio``
+  (default 0.25) or that does not converge is re-walked in two half steps, recursively up to
+  ``max_halvings`` levels: a branch that merely turned is then followed (also when the coarse
+  step had silently landed on another branch closer to the prediction), a branch that ends
+  still jumps in the last sub-step.  ``on_jump="stop"`` ends the walk after the jump
+  (spinodals, transition lines), ``"flag"`` continues on the new branch with a fresh predictor
+  history.  Steps without a trend (the first step, right after a restart) are not judged.
+* **Smooth steps and retracing (hysteresis).**  A step is *smooth* when the predicted start
+  converged (no halving) within ``smooth_ratio = 0.1`` of the step, ``|x - x_pred| <= 0.1 |x -
+  x_prev|`` (or ``<= 1e-9 max(1, |x|)``).  :func:`hysteresis` walks forward, then backward with
+  ``retrace=`` the forward walk: while the backward walk sits on the forward solution at the
+  previous point and the forward step between the two points was smooth, continuing backwards
+  would only retrace that step, so the forward solution is taken without a solve
+  (``attempt="reused"``).  Where the two walks end on different states both branches coexist
+  (a first-order transition's hysteresis window).
+
+Nothing here knows about the replica equations: states are 1-D float arrays obtained from the
+solutions by ``state`` (default: ``solution.state_vector``, else ``.state``, else ``.x``).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+__all__ = ["same_branch", "branch_tolerance", "state_of", "predict", "follow", "hysteresis",
+           "Step", "ContinuationResult", "Hysteresis", "PREDICTORS", "ATTEMPTS",
+           "SAME_BRANCH_RTOL", "SAME_BRANCH_ATOL"]
+
+#: default tolerances of :func:`same_branch`
+SAME_BRANCH_RTOL = 1e-6
+SAME_BRANCH_ATOL = 1e-9
+#: predictor names accepted by :func:`follow`
+PREDICTORS = ("previous", "secant", "quadratic")
+#: ``Step.attempt`` values: the walk's (re)start, the predicted start, a fallback, retraced
+ATTEMPTS = ("init", "predicted", "fallback", "reused")
+
+_SMOOTH_RATIO = 0.1   # smooth step: |x - x_pred| <= 0.1 |x - x_prev| ...
+_SMOOTH_FLOOR = 1e-9  # ... or |x - x_pred| <= 1e-9 max(1, |x|)    (max norms)
+_HISTORY = 3          # points kept for the predictor (quadratic needs three)
+
+
+# ---------------------------------------------------------------------------------------------
+# states and branch identity
+
+
+def state_of(obj) -> np.ndarray:
+    """The state vector of a solution (or of an array): a 1-D float array.
+
+    Looks for ``state_vector``, then ``state``, then ``x`` (the first that is array-like with at
+    least one entry); plain sequences are converted.  Raises ``TypeError`` otherwise (pass
+    ``state=`` to :func:`follow`).
+    """
+    if isinstance(obj, np.ndarray) or isinstance(obj, (list, tuple)):
+        return np.atleast_1d(np.asarray(obj, dtype=float))
+    for name in ("state_vector", "state", "x"):
+        v = getattr(obj, name, None)
+        if v is None or callable(v):
+            continue
+        arr = np.asarray(v, dtype=float)
+        if arr.ndim == 1 and arr.size >= 1:
+            return arr
+    raise TypeError(f"state: cannot read a state vector from {type(obj).__name__} "
+                    "(give follow(..., state=lambda s: ...))")
+
+
+def branch_tolerance(a, b=None, *, rtol: float = SAME_BRANCH_RTOL,
+                     atol: float = SAME_BRANCH_ATOL) -> float:
+    """``atol + rtol max(1, sum|a_k|, sum|b_k|)``: the distance below which states are one branch."""
+    scale = max(1.0, float(np.sum(np.abs(a))), float(np.sum(np.abs(b))) if b is not None else 0.0)
+    return atol + rtol * scale
+
+
+def same_branch(state_a, state_b, *, rtol: float = SAME_BRANCH_RTOL,
+                atol: float = SAME_BRANCH_ATOL) -> bool:
+    """Are two states the same fixed point?  THE definition used across the package.
+
+    ``sum_k |a_k - b_k| <= atol + rtol max(1, sum_k |a_k|, sum_k |b_k|)``
+
+    Parameters
+    ----------
+    state_a, state_b : array_like or solution
+        State vectors, or solutions (read with :func:`state_of`).
+    rtol, atol : float
+        Relative (to ``max(1, |a|_1, |b|_1)``) and absolute tolerance; the defaults (1e-6, 1e-9)
+        sit far above the disagreement of two solves of one fixed point to ``tol = 1e-11``
+        (``~1e-9``) and far below the distance of distinct branches.
+
+    Returns
+    -------
+    bool
+        Symmetric in ``a, b``; non-finite states are the same only if exactly equal.
+    """
+    a, b = state_of(state_a), state_of(state_b)
+    if a.shape != b.shape:
+        return False
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return bool(np.array_equal(a, b))
+    return bool(np.sum(np.abs(a - b)) <= branch_tolerance(a, b, rtol=rtol, atol=atol))
+
+
+# ---------------------------------------------------------------------------------------------
+# predictor
+
+
+def _finite_distinct(ts, t) -> bool:
+    return (all(v is not None and math.isfinite(v) for v in ts) and t is not None
+            and math.isfinite(t) and len(set(list(ts) + [t])) == len(ts) + 1)
+
+
+def _secant(hist, t):
+    (t1, x1), (t2, x2) = hist[-2], hist[-1]
+    return x2 + (x2 - x1) * ((t - t2) / (t2 - t1))
+
+
+def predict(hist, t, predictor: str = "secant", feasible: Callable | None = None):
+    """Predicted state at coordinate ``t`` from ``hist = [(t_j, x_j), ...]`` (oldest first).
+
+    See the module docstring for the three predictors.  Returns the last state when the history
+    is too short, coordinates coincide or are not finite, or ``feasible(prediction)`` is False.
+    """
+    x_last = hist[-1][1]
+    if predictor == "previous" or len(hist) < 2:
+        return x_last
+    h = hist[-_HISTORY:] if predictor == "quadratic" else hist[-2:]
+    if not _finite_distinct([p[0] for p in h], t):
+        h = hist[-2:]
+        if not _finite_distinct([p[0] for p in h], t):
+            return x_last
+    lin = _secant(h, t)
+    pred = lin
+    if predictor == "quadratic" and len(h) == 3:
+        (t0, x0), (t1, x1), (t2, x2) = h
+        dd = ((x2 - x1) / (t2 - t1) - (x1 - x0) / (t1 - t0)) / (t2 - t0)
+        curv = dd * ((t - t2) * (t - t1))
+        if np.max(np.abs(curv)) <= 0.5 * np.max(np.abs(lin - x2)):
+            pred = lin + curv
+    if not np.all(np.isfinite(pred)):
+        return x_last
+    if feasible is not None and not feasible(pred):
+        return x_last
+    return pred
+
+
+def _trend_scale(hist, t):
+    """``(reference, scale)`` of the jump test, or ``None`` when there is no trend.
+
+    ``reference``: the quadratic extrapolation through the last three points (the secant through
+    two when only two are usable); ``scale = max(|s - x_j|, |c|)`` with ``s`` the secant and ``c``
+    the curvature term of the quadratic (the first- and second-order increments of the trend).
+    """
+    if len(hist) < 2:
+        return None
+    (t1, x1), (t2, x2) = hist[-2], hist[-1]
+    if not _finite_distinct([t1, t2], t):
+        return None
+    lin = _secant(hist, t)
+    scale = float(np.max(np.abs(lin - x2)))
+    ref = lin
+    if len(hist) >= 3 and _finite_distinct([hist[-3][0], t1, t2], t):
+        t0, x0 = hist[-3]
+        dd = ((x2 - x1) / (t2 - t1) - (x1 - x0) / (t1 - t0)) / (t2 - t0)
+        curv = dd * ((t - t2) * (t - t1))
+        ref = lin + curv
+        scale = max(scale, float(np.max(np.abs(curv))))
+    return ref, scale
+
+
+# ---------------------------------------------------------------------------------------------
+# results
+
+
+@dataclass(frozen=True)
+class Step:
+    """One point of a continuation walk.
+
+    Attributes
+    ----------
+    value : object
+        The parameter value (as given in ``values``).
+    solution : object
+        What ``solve`` returned (the accepted attempt).
+    attempt : str
+        ``"init"`` (the walk's start, or a restart after a failed point), ``"predicted"``
+        (warm start from the predictor), ``"fallback"`` (``fallbacks[fallback]`` after the
+        predicted start failed) or ``"reused"`` (retraced, no solve).
+    branch_changed : bool
+        The step jumped off the branch the walk was on (see the module docstring).
+    smooth : bool
+        The predicted start converged within a tenth of the step (certifies retracing).
+    fallback : int
+        Index into ``fallbacks`` when ``attempt == "fallback"``, else -1.
+    halvings : int
+        Depth of step halving used to reach this point (0: the plain step).
+    solves : int
+        Calls of ``solve`` made for this point (0 when reused; sub-steps included).
+    prediction_error : float
+        ``max|x - x_pred|`` of the accepted solution (``nan`` when there was no prediction).
+    accepted : bool
+        The solution converged and passed ``accept`` (it continues the walk).
+    """
+
+    value: Any
+    solution: Any = field(repr=False)
+    attempt: str
+    accepted: bool = True
+    branch_changed: bool = False
+    smooth: bool = False
+    fallback: int = -1
+    halvings: int = 0
+    solves: int = 1
+    prediction_error: float = math.nan
+
+    @property
+    def converged(self) -> bool:
+        return bool(getattr(self.solution, "converged", False))
+
+
+@dataclass(frozen=True)
+class ContinuationResult:
+    """A continuation walk: one :class:`Step` per value walked, in walk order.
+
+    Attributes
+    ----------
+    steps : tuple of Step
+    complete : bool
+        Every value was walked (False only with ``on_jump="stop"`` after a jump).
+    message : str
+        Status in words: points that did not converge, branch changes, where the walk stopped.
+    """
+
+    steps: tuple
+    complete: bool
+    message: str
+
+    @property
+    def values(self) -> tuple:
+        return tuple(s.value for s in self.steps)
+
+    @property
+    def solutions(self) -> tuple:
+        return tuple(s.solution for s in self.steps)
+
+    @property
+    def converged(self) -> bool:
+        """Every value was walked and every step was accepted (converged)."""
+        return bool(self.complete and all(s.accepted for s in self.steps))
+
+    @property
+    def branch_changes(self) -> tuple:
+        """Indices (into ``steps``) of the steps that changed branch."""
+        return tuple(i for i, s in enumerate(self.steps) if s.branch_changed)
+
+    @property
+    def solves(self) -> int:
+        return int(sum(s.solves for s in self.steps))
+
+
+@dataclass(frozen=True)
+class Hysteresis:
+    """Forward and backward walks over the same values (see :func:`hysteresis`).
+
+    Attributes
+    ----------
+    values : tuple
+        The values, in the order given.
+    forward, backward : ContinuationResult
+        The walks; ``backward`` walks ``values`` in reverse.
+    coexist : tuple of bool
+        Aligned with ``values``: both walks converged there on different states (two branches).
+    """
+
+    values: tuple
+    forward: ContinuationResult
+    backward: ContinuationResult
+    coexist: tuple
+
+    def aligned(self):
+        """``(forward_steps, backward_steps)`` both aligned with ``values`` (``None`` where not walked)."""
+        n = len(self.values)
+        fwd = list(self.forward.steps) + [None] * (n - len(self.forward.steps))
+        bwd = [None] * n
+        for j, s in enumerate(self.backward.steps):
+            bwd[n - 1 - j] = s
+        return fwd, bwd
+
+
+# ---------------------------------------------------------------------------------------------
+# the walk
+
+
+def _real(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def _lerp(a, b, f):
+    return a + (b - a) * f
+
+
+def _same_start(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.array_equal(a, b)
+    try:
+        return bool(a is b or (type(a) is type(b) and a == b))
+    except Exception:  # noqa: BLE001 - objects without a usable ==
+        return a is b
+
+
+def _residual(sol) -> float:
+    r = getattr(sol, "residual", math.inf)
+    try:
+        r = float(r)
+    except (TypeError, ValueError):
+        return math.inf
+    return r if not math.isnan(r) else math.inf
+
+
+def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | None = None,
+           predictor: str = "secant", fallbacks: Sequence = (), init_fallbacks: Sequence | None = None,
+           max_halvings: int = 0, on_jump: str = "flag", coords: Sequence | None = None,
+           feasible: Callable | None = None, accept: Callable | None = None,
+           between: Callable | None = None, restart: str = "init", max_failures: int | None = None,
+           jump_ratio: float = 2.0, halve_ratio: float = 0.25, smooth_ratio: float = _SMOOTH_RATIO,
+           rtol: float = SAME_BRANCH_RTOL, atol: float = SAME_BRANCH_ATOL,
+           retrace: ContinuationResult | None = None) -> ContinuationResult:
+    """Follow a branch of ``solve`` along ``values`` with predictor warm starts.
+
+    Parameters
+    ----------
+    values : sequence
+        Parameter values in walk order (numbers, or any objects such as models).
+    solve : callable
+        ``solve(value, init) -> solution`` with a ``.converged`` attribute (and ideally
+        ``.residual``).  ``init`` is ``init`` (first point / restarts), a predicted state vector
+        (``ndarray``), or an entry of ``fallbacks``.  Must not warn or raise on non-convergence.
+    init : object
+        Start of the walk and of every restart after a failed point (e.g. ``None`` or
+        ``"multi"``, a solution, a state vector).
+    state : callable, optional
+        ``state(solution) -> 1-D array`` (default :func:`state_of`).
+    predictor : {"previous", "secant", "quadratic"}
+        Warm-start predictor (module docstring).
+    fallbacks : sequence
+        Starts tried in order when the predicted start is not accepted (starts equal to one
+        already tried are skipped).
+    init_fallbacks : sequence, optional
+        Starts tried when the ``init`` start is not accepted (default: ``fallbacks``; ``()``
+        when ``init`` is already the most robust start, e.g. a multi-start).
+    max_halvings : int
+        Recursion depth of step halving for a step that jumps branch or does not converge
+        (0: none; each level at most doubles the solves of that step).  Needs real ``values``
+        (or ``between``).
+    on_jump : {"flag", "stop"}
+        After a branch change: continue on the new branch, or end the walk there.
+    coords : sequence of float or None, optional
+        Coordinates for the predictor (default: the values themselves where real, else
+        ``None``: no extrapolation, the previous state is used).
+    feasible : callable, optional
+        ``feasible(state, value) -> bool``; an infeasible prediction is replaced by the previous
+        state.
+    accept : callable, optional
+        ``accept(solution) -> bool``: whether a converged solution may continue the walk
+        (default: every converged one), e.g. to reject a divergent ``chi``.
+    between : callable, optional
+        ``between(value_a, value_b, fraction) -> value`` for halving with non-real values
+        (default: linear interpolation of real values).
+    restart : {"init", "last"}
+        After a point that is not accepted: restart from ``init`` (a fresh segment), or keep
+        predicting from the last accepted points (skip the bad point).
+    max_failures : int, optional
+        End the walk (``complete=False``) after this many consecutive points not accepted.
+    jump_ratio : float
+        A converged step whose prediction error exceeds ``jump_ratio`` times the trend's
+        increments is a branch change (default 2; module docstring).
+    halve_ratio : float
+        With ``max_halvings > 0``, a step whose prediction error exceeds ``halve_ratio`` times
+        the trend's increments (or that does not converge) is re-walked in two halves
+        (default 0.25).
+    smooth_ratio : float
+        Smooth-step criterion (default 0.1).
+    rtol, atol : float
+        :func:`same_branch` tolerances (also the noise floor of the jump test).
+    retrace : ContinuationResult, optional
+        A complete walk over the same values in reverse order (see :func:`hysteresis`).
+
+    Returns
+    -------
+    ContinuationResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from replicaquant import Model, solve_rs
+    >>> from replicaquant.continuation import follow
+    >>> base = Model.uniform(2, 1.5, alpha=2.0, beta=5.0, lam=1e-3, noise_var=0.1)
+    >>> walk = follow(np.linspace(0.5, 3.0, 11),
+    ...               lambda a, init: solve_rs(base.replace(alpha=a), init=init, warn=False),
+    ...               init="multi", fallbacks=(None, "multi"), state=lambda s: s.x)
+    >>> walk.converged, [s.attempt for s in walk.steps][:3]
+    (True, ['init', 'predicted', 'predicted'])
+    """
+    values = list(values)
+    n = len(values)
+    if predictor not in PREDICTORS:
+        raise ValueError(f"predictor must be one of {PREDICTORS}, got {predictor!r}")
+    if on_jump not in ("flag", "stop"):
+        raise ValueError(f"on_jump must be 'flag' or 'stop', got {on_jump!r}")
+    if restart not in ("init", "last"):
+        raise ValueError(f"restart must be 'init' or 'last', got {restart!r}")
+    for name, v, low in (("max_halvings", max_halvings, 0), ("max_failures", max_failures, 1)):
+        if v is None and name == "max_failures":
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {v!r}")
+    for name, v in (("jump_ratio", jump_ratio), ("halve_ratio", halve_ratio),
+                    ("smooth_ratio", smooth_ratio), ("rtol", rtol), ("atol", atol)):
+        if not (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
+    if coords is None:
+        coords = [float(v) if _real(v) else None for v in values]
+    else:
+        coords = [None if c is None else float(c) for c in coords]
+        if len(coords) != n:
+            raise ValueError(f"coords must have one entry per value ({n}), got {len(coords)}")
+    if retrace is not None and (len(retrace.steps) != n or not retrace.complete):
+        raise ValueError("retrace must be a complete walk over the same values (reverse order)")
+    state = state_of if state is None else state
+    fallbacks = tuple(fallbacks)
+    init_fallbacks = fallbacks if init_fallbacks is None else tuple(init_fallbacks)
+    if between is None:
+        def between(a, b, f):
+            return _lerp(float(a), float(b), f)
+        halvable = all(_real(v) for v in values)
+    else:
+        halvable = True
+    halvable = halvable and max_halvings > 0
+
+    def good(sol) -> bool:
+        return bool(getattr(sol, "converged", False)) and (accept is None or bool(accept(sol)))
+
+    def ratio(x, hist, t):
+        """Prediction error of ``x`` against the trend of ``hist`` (units of the trend's
+        increments); ``None`` without a trend, ``inf`` when the trend does not move but ``x`` did."""
+        ts = _trend_scale(hist, t) if t is not None else None
+        if ts is None:
+            return None
+        ref, scale = ts
+        err = float(np.max(np.abs(x - ref))) - branch_tolerance(x, rtol=rtol, atol=atol)
+        if err <= 0.0:
+            return 0.0
+        return err / scale if scale > 0.0 else math.inf
+
+    counter = [0]
+
+    def call(value, start):
+        counter[0] += 1
+        return solve(value, start)
+
+    def attempts(value, first_sol, first_start, starts):
+        """``first`` then ``starts`` (skipping repeats) until one is accepted; else the smallest
+        residual.  Returns ``(solution, attempt_index)`` (-1: the first)."""
+        tried = [(first_sol, first_start, -1)]
+        if good(first_sol):
+            return first_sol, -1
+        for k, start in enumerate(starts):
+            if any(_same_start(start, c[1]) for c in tried):
+                continue
+            cand = call(value, start)
+            tried.append((cand, start, k))
+            if good(cand):
+                return cand, k
+        best = min(tried, key=lambda c: _residual(c[0]))
+        return best[0], best[2]
+
+    def reach(hist, v_from, t_from, v_to, t_to, depth):
+        """Predicted solve at ``v_to`` from ``hist``; a failed or suspicious step (prediction
+        error above ``halve_ratio``) is re-walked in two halves, recursively.
+
+        Returns ``(solution, state, prediction, jumped, new_hist, depth_used)``; ``new_hist`` is
+        ``None`` when the solution was not accepted.
+        """
+        pred = predict(hist, t_to, predictor, (lambda x: feas(x, v_to)) if feasible else None)
+        sol = call(v_to, pred)
+        ok = good(sol)
+        x = state(sol) if ok else None
+        r = ratio(x, hist, t_to) if ok else None
+        jumped = r is not None and r > jump_ratio
+        suspicious = (not ok) or (r is not None and r > halve_ratio)
+
+        def plain():
+            if not ok:
+                return sol, x, pred, False, None, depth
+            nh = [(t_to, x)] if jumped else (hist + [(t_to, x)])[-_HISTORY:]
+            return sol, x, pred, jumped, nh, depth
+
+        if not suspicious or depth >= max_halvings or not halvable or t_from is None or t_to is None:
+            return plain()
+        v_mid, t_mid = between(v_from, v_to, 0.5), 0.5 * (t_from + t_to)
+        m = reach(hist, v_from, t_from, v_mid, t_mid, depth + 1)
+        if m[4] is None:  # the first half is not accepted: keep the full step
+            return plain()
+        second = reach(m[4], v_mid, t_mid, v_to, t_to, depth + 1)
+        if m[3] and second[4] is not None:  # the branch ended in the first half
+            return second[:3] + (True, [(t_to, second[1])], second[5])
+        return second
+
+    def feas(x, value):
+        return bool(feasible(x, value))
+
+    steps: list[Step] = []
+    hist: list = []
+    prev_sol = prev_value = None
+    prev_ok = False
+    stopped_at = None
+    failures = 0
+    for j, value in enumerate(values):
+        t = coords[j]
+        counter[0] = 0
+        if retrace is not None and j > 0 and prev_ok:
+            i = n - 1 - j  # index of this value in the retraced walk
+            f_prev, f_here = retrace.steps[i + 1], retrace.steps[i]
+            if (f_prev.smooth and f_here.accepted
+                    and same_branch(state(prev_sol), state(f_prev.solution), rtol=rtol, atol=atol)):
+                x = state(f_here.solution)
+                steps.append(Step(value, f_here.solution, "reused", solves=0))
+                hist = (hist + [(t, x)])[-_HISTORY:]
+                prev_sol, prev_value, prev_ok, failures = f_here.solution, value, True, 0
+                continue
+        if not hist:
+            first = call(value, init)
+            sol, k = attempts(value, first, init, init_fallbacks)
+            ok = good(sol)
+            steps.append(Step(value, sol, "init" if k < 0 else "fallback", accepted=ok,
+                              fallback=k, solves=counter[0]))
+            if ok:
+                hist = [(t, state(sol))]
+                prev_sol, prev_value, prev_ok, failures = sol, value, True, 0
+            else:
+                failures += 1
+                prev_ok = False
+                if max_failures is not None and failures >= max_failures:
+                    break
+            continue
+        t_prev, x_prev = hist[-1]
+        sol, x, pred, jumped, new_hist, depth = reach(hist, prev_value, t_prev, value, t, 0)
+        attempt, fb = "predicted", -1
+        if x is None:
+            sol, fb = attempts(value, sol, pred, fallbacks)
+            if fb >= 0:
+                attempt = "fallback"
+            if good(sol):
+                x = state(sol)
+                r = ratio(x, hist, t)
+                jumped = r is not None and r > jump_ratio
+        ok = x is not None
+        err = float(np.max(np.abs(x - pred))) if ok and isinstance(pred, np.ndarray) else math.nan
+        smooth = False
+        if ok and attempt == "predicted" and depth == 0:
+            step = float(np.max(np.abs(x - x_prev)))
+            smooth = err <= max(smooth_ratio * step, _SMOOTH_FLOOR * max(1.0, float(np.max(np.abs(x)))))
+        steps.append(Step(value, sol, attempt, accepted=ok, branch_changed=bool(jumped),
+                          smooth=smooth, fallback=fb, halvings=depth, solves=counter[0],
+                          prediction_error=err))
+        if not ok:
+            failures += 1
+            prev_ok = False
+            if restart == "init":
+                hist = []
+            if max_failures is not None and failures >= max_failures:
+                break
+            continue
+        if attempt == "predicted":
+            hist = new_hist
+        else:  # a retry may have changed branch: the old history belongs to another branch
+            hist = [(t, x)]
+        prev_sol, prev_value, prev_ok, failures = sol, value, True, 0
+        if jumped and on_jump == "stop":
+            stopped_at = j
+            break
+    return ContinuationResult(tuple(steps), len(steps) == n and stopped_at is None,
+                              _message(steps, n, stopped_at))
+
+
+def _message(steps, n, stopped_at) -> str:
+    bad = [k for k, s in enumerate(steps) if not s.accepted]
+    jumps = [k for k, s in enumerate(steps) if s.branch_changed]
+    parts = [f"{len(steps)}/{n} points walked, {len(steps) - len(bad)} converged"]
+    if bad:
+        parts.append(f"not converged (or not accepted) at step(s) {bad[:10]}{' ...' if len(bad) > 10 else ''}")
+    if jumps:
+        parts.append(f"branch changed at step(s) {jumps[:10]}{' ...' if len(jumps) > 10 else ''}")
+    if stopped_at is not None:
+        parts.append(f"stopped after the branch change at step {stopped_at} "
+                     f"(value {steps[stopped_at].value!r})")
+    return "; ".join(parts)
+
+
+def hysteresis(values: Sequence, solve: Callable, *, reuse: bool = True,
+               backward_init=None, **kwargs) -> Hysteresis:
+    """Walk ``values`` forward, then backward, and mark where two branches coexist.
+
+    Parameters
+    ----------
+    values, solve, **kwargs
+        As for :func:`follow` (``init`` starts both walks unless ``backward_init`` is given).
+    reuse : bool
+        Retrace smooth forward steps in the backward walk without solving (``attempt="reused"``,
+        see :func:`follow`'s ``retrace``); False solves every backward point.
+    backward_init : object, optional
+        Start of the backward walk (default: ``init``).
+
+    Returns
+    -------
+    Hysteresis
+        ``coexist[i]``: both walks converged at ``values[i]`` and the states are not
+        :func:`same_branch` (forward and backward sit on different branches).
+    """
+    values = list(values)
+    fwd = follow(values, solve, **kwargs)
+    bkw = dict(kwargs)
+    if backward_init is not None:
+        bkw["init"] = backward_init
+    if "coords" in bkw and bkw["coords"] is not None:
+        bkw["coords"] = list(bkw["coords"])[::-1]
+    retrace = fwd if reuse and fwd.complete else None
+    bwd = follow(values[::-1], solve, retrace=retrace, **bkw)
+    st = kwargs.get("state") or state_of
+    res = Hysteresis(tuple(values), fwd, bwd, ())
+    f_al, b_al = res.aligned()
+    rt = {k: kwargs[k] for k in ("rtol", "atol") if k in kwargs}
+    coexist = tuple(bool(a is not None and b is not None and a.accepted and b.accepted
+                         and not same_branch(st(a.solution), st(b.solution), **rt))
+                    for a, b in zip(f_al, b_al))
+    return Hysteresis(tuple(values), fwd, bwd, coexist)
