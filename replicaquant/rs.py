@@ -28,6 +28,7 @@ import numpy as np
 from numba import njit
 
 from ._results import format_result
+from .continuation import same_branch
 from .errors import ConvergenceError  # noqa: F401  (re-exported: rs.ConvergenceError)
 from .fixed_point import solve_fixed_point
 from .model import Model
@@ -373,7 +374,7 @@ def _select_branch(sols):
         return min(sols, key=lambda s: s.residual)
     conv.sort(key=lambda s: s.free_energy)
     best = conv[0]
-    others = [s for s in conv[1:] if abs(s.m - best.m) + abs(s.q - best.q) + abs(s.chi - best.chi) > 1e-6]
+    others = [s for s in conv[1:] if not same_branch(s.x, best.x)]  # the one definition
     if not others:
         return best
     msg = (f"converged; {len(others) + 1} branches, returned the one of lowest free energy "
