@@ -106,8 +106,31 @@ def heat_bath_sweep(Ft, colnorm2, levels, lam, beta, w, r, u):
 
 
 @njit(cache=True)
+def _track_round_trips(slot, direction, trips, trips_rec, recording):
+    """Update the ladder-walk labels of every chain after a round of swaps.
+
+    ``direction[c]`` is ``-1`` until chain ``c`` first visits the bottom (position 0), then
+    ``0`` ("going up", last end visited: bottom) or ``1`` ("going down", last end: top).  A
+    chain labelled 1 that reaches the bottom completes one round trip bottom -> top -> bottom
+    (``trips[c] += 1``; also ``trips_rec[c]`` when ``recording``).
+    """
+    n_rep, n_t = slot.shape
+    top = n_t - 1
+    for rep in range(n_rep):
+        cb = slot[rep, 0]
+        if direction[cb] == 1:
+            trips[cb] += 1
+            if recording:
+                trips_rec[cb] += 1
+        direction[cb] = 0
+        ct = slot[rep, top]
+        if direction[ct] == 0:
+            direction[ct] = 1
+
+
+@njit(cache=True)
 def _mc_block(Ft, colnorm2, levels, lam, betas, w, r, slot, energies, u_site, u_swap,
-              w0, n_rec, obs_out, q_out, t0, swap_acc, swap_try):
+              w0, n_rec, obs_out, q_out, t0, swap_acc, swap_try, direction, trips, trips_rec):
     """Run ``u_site.shape[0]`` sweeps of every chain, each followed by tempering swaps.
 
     Chains are indexed ``c = slot[rep, t]`` (replica ``rep`` at ladder position ``t``);
@@ -115,6 +138,8 @@ def _mc_block(Ft, colnorm2, levels, lam, betas, w, r, slot, energies, u_site, u_
     ``u_site.shape[0] - n_rec`` sweeps are not recorded; the last ``n_rec`` write, for each
     replica at the top temperature, ``[w.w0/d, |w|^2/d, H/d, |r|^2/n]`` into
     ``obs_out[t0 + s, rep]`` and the pair overlaps ``w^a.w^b/d`` into ``q_out[t0 + s]``.
+    Round trips of the chains through the ladder are counted by :func:`_track_round_trips`
+    (``trips_rec`` only during the recorded sweeps).
     """
     n_sweeps = u_site.shape[0]
     n_rep, n_t = slot.shape
@@ -137,6 +162,8 @@ def _mc_block(Ft, colnorm2, levels, lam, betas, w, r, slot, energies, u_site, u_
                     slot[rep, t] = c2
                     slot[rep, t + 1] = c1
                     swap_acc[t] += 1
+        if n_t > 1:
+            _track_round_trips(slot, direction, trips, trips_rec, s >= skip)
         if s >= skip:
             row = t0 + s - skip
             top = n_t - 1
@@ -151,6 +178,165 @@ def _mc_block(Ft, colnorm2, levels, lam, betas, w, r, slot, energies, u_site, u_
                 for rb in range(ra + 1, n_rep):
                     q_out[row, p] = np.dot(w[slot[ra, top]], w[slot[rb, top]]) / d
                     p += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# equilibration diagnostics
+
+
+def integrated_autocorr_time(x, c: float = 5.0) -> float:
+    """Integrated autocorrelation time of a time series, with Sokal's automatic window.
+
+    ``tau = 1 + 2 sum_{t=1}^{W} rho(t)``, ``rho`` the normalised autocorrelation (by FFT, of the
+    mean-subtracted series) and ``W`` the smallest lag with ``W >= c tau(W)``; the effective
+    sample size is ``N/tau`` (the variance of the mean is ``tau Var(x)/N``).  ``tau`` is
+    clipped to ``[1, N]``; a constant series (a chain that never moved, or an observable that is
+    exactly fixed) returns ``N``, i.e. it counts as one sample.
+    """
+    x = np.asarray(x, dtype=float)
+    n = x.size
+    if n < 2:
+        return float(max(n, 1))
+    y = x - x.mean()
+    var = float(np.dot(y, y))
+    if not var > 1e-300 * max(1.0, float(np.dot(x, x))):
+        return float(n)
+    f = np.fft.rfft(y, n=2 * n)
+    acf = np.fft.irfft(f * np.conj(f))[:n] / var
+    taus = 1.0 + 2.0 * np.cumsum(acf[1:])
+    lags = np.arange(1, n)
+    ok = lags >= c * taus
+    tau = float(taus[np.argmax(ok)]) if ok.any() else float(taus[-1])
+    return float(min(max(tau, 1.0), n))
+
+
+def _halves_z(x) -> float:
+    """``(mean of 2nd half - mean of 1st half)/error`` (blocking errors of each half)."""
+    half = x.size // 2
+    a, b = x[:half], x[half:]
+    se = math.hypot(_block_se(a), _block_se(b))
+    diff = float(b.mean() - a.mean())
+    return diff / se if se > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class PTDiagnostics:
+    """Equilibration diagnostics of one Monte Carlo run (one instance).
+
+    Attributes
+    ----------
+    swap_acceptance : ndarray, shape (temps - 1,)
+        Acceptance rate of replica exchanges between ladder positions ``t`` and ``t + 1``.
+    round_trips, round_trips_measured : ndarray of int, shape (replicas,)
+        Completed round trips bottom -> top -> bottom of the ladder, summed over the ``temps``
+        configurations of each replica, over the whole run and over the measurement window.
+        Zero without tempering.  A configuration that never comes back from the hot end has
+        not decorrelated through the ladder.
+    tau_energy : ndarray, shape (replicas,)
+        Integrated autocorrelation time (sweeps) of ``H/d`` at the target ``beta``, per replica
+        (:func:`integrated_autocorr_time`).
+    tau_q : ndarray, shape (pairs,)
+        The same for each overlap series ``q_ab``.
+    ess_energy, ess_q : float
+        Effective sample sizes ``sum N/tau`` (independent replicas / pairs add up).
+    halves_z : dict
+        ``(2nd half - 1st half)/error`` of the replica-averaged series of ``energy``, ``q``,
+        ``train_error`` (and ``m`` with a teacher) over the measurement window.
+    replica_energy : ndarray, shape (replicas,)
+        Mean ``H/d`` of each replica (independent runs of the sampler on the same instance).
+    replica_z : float
+        ``max_{a<b} |E_a - E_b|/sqrt(se_a^2 + se_b^2)`` (blocking errors): disagreement of the
+        independent runs in units of their errors.
+    sweeps : int
+        Length of the measurement window.
+    """
+
+    swap_acceptance: np.ndarray
+    round_trips: np.ndarray
+    round_trips_measured: np.ndarray
+    tau_energy: np.ndarray
+    tau_q: np.ndarray
+    ess_energy: float
+    ess_q: float
+    halves_z: dict
+    replica_energy: np.ndarray
+    replica_z: float
+    sweeps: int
+
+    def problems(self, *, min_acceptance: float = 0.1, min_round_trips: int = 1,
+                 min_ess: float = 50.0, max_z: float = 4.0) -> list:
+        """One-line reasons why the run may not be equilibrated (empty list: none detected).
+
+        Checks: every exchange rate ``>= min_acceptance``; every replica ``>= min_round_trips``
+        round trips during the measurement window (only with tempering); ``ess_energy`` and
+        ``ess_q >= min_ess``; every ``|halves_z|`` and ``replica_z <= max_z``.  Passing them is
+        necessary, not sufficient: a sampler trapped with all its copies in one region passes.
+        """
+        out = []
+        if self.swap_acceptance.size and self.swap_acceptance.min() < min_acceptance:
+            out.append(f"exchange acceptance {self.swap_acceptance.min():.3f} < {min_acceptance}")
+        if self.swap_acceptance.size and self.round_trips_measured.min() < min_round_trips:
+            out.append(f"only {int(self.round_trips_measured.min())} ladder round trips of a replica "
+                       f"during the measurement window (< {min_round_trips})")
+        for name, ess in (("energy", self.ess_energy), ("q", self.ess_q)):
+            if ess < min_ess:
+                out.append(f"effective sample size of {name} {ess:.0f} < {min_ess:.0f}")
+        for k, z in self.halves_z.items():
+            if abs(z) > max_z:
+                out.append(f"{k} drifts between the halves of the measurement window (z = {z:.1f})")
+        if self.replica_z > max_z:
+            out.append(f"independent replicas disagree on the energy (z = {self.replica_z:.1f})")
+        return out
+
+    @property
+    def equilibrated(self) -> bool:
+        """``problems()`` (default thresholds) is empty."""
+        return not self.problems()
+
+    def as_dict(self) -> dict:
+        """Plain dict (lists and floats) for JSON."""
+        return {"swap_acceptance": self.swap_acceptance.tolist(),
+                "round_trips": self.round_trips.tolist(),
+                "round_trips_measured": self.round_trips_measured.tolist(),
+                "tau_energy": self.tau_energy.tolist(), "tau_q": self.tau_q.tolist(),
+                "ess_energy": float(self.ess_energy), "ess_q": float(self.ess_q),
+                "halves_z": {k: float(v) for k, v in self.halves_z.items()},
+                "replica_energy": self.replica_energy.tolist(), "replica_z": float(self.replica_z),
+                "sweeps": int(self.sweeps), "problems": self.problems()}
+
+
+def pt_diagnostics(series, q_series, swap_acceptance, round_trips, round_trips_measured,
+                   has_teacher: bool = True) -> PTDiagnostics:
+    """Build :class:`PTDiagnostics` from the time series of one run.
+
+    ``series[sweep, replica, (m, Q, energy, train_error)]`` and ``q_series[sweep, pair]`` are
+    the top-temperature measurements of :func:`monte_carlo_instance`.
+    """
+    series = np.asarray(series, dtype=float)
+    q_series = np.asarray(q_series, dtype=float)
+    n_s, n_rep = series.shape[:2]
+    tau_e = np.array([integrated_autocorr_time(series[:, r, 2]) for r in range(n_rep)])
+    tau_q = np.array([integrated_autocorr_time(q_series[:, p]) for p in range(q_series.shape[1])])
+    ts = series.mean(axis=1)
+    hz = {"energy": _halves_z(ts[:, 2]), "q": _halves_z(q_series.mean(axis=1)),
+          "train_error": _halves_z(ts[:, 3])}
+    if has_teacher:
+        hz["m"] = _halves_z(ts[:, 0])
+    e_rep = series[:, :, 2].mean(axis=0)
+    se_rep = np.array([_block_se(series[:, r, 2]) for r in range(n_rep)])
+    rz = 0.0
+    for a in range(n_rep):
+        for b in range(a + 1, n_rep):
+            se = math.hypot(se_rep[a], se_rep[b])
+            if se > 0:
+                rz = max(rz, abs(e_rep[a] - e_rep[b]) / se)
+    return PTDiagnostics(
+        swap_acceptance=np.asarray(swap_acceptance, dtype=float),
+        round_trips=np.asarray(round_trips, dtype=np.int64),
+        round_trips_measured=np.asarray(round_trips_measured, dtype=np.int64),
+        tau_energy=tau_e, tau_q=tau_q, ess_energy=float(np.sum(n_s / tau_e)),
+        ess_q=float(np.sum(n_s / tau_q)), halves_z=hz, replica_energy=e_rep,
+        replica_z=float(rz), sweeps=int(n_s))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -184,6 +370,12 @@ class MCInstance:
     series : ndarray or None
         Raw time series ``[sweep, replica, (m, Q, energy, train_error)]`` when requested with
         ``keep_series=True``.
+    diagnostics : PTDiagnostics
+        Exchange rates, ladder round trips, autocorrelation times / effective sample sizes,
+        first-vs-second-half and replica-vs-replica agreement.
+    final_w : ndarray or None
+        The configurations at the target ``beta`` after the last sweep, ``[replica, d]``
+        (``keep_series=True`` only), e.g. to start a plain heat bath from equilibrium.
     """
 
     values: dict
@@ -197,6 +389,8 @@ class MCInstance:
     betas: np.ndarray = field(repr=False)
     q_series: np.ndarray = field(default=None, repr=False)
     series: np.ndarray | None = field(default=None, repr=False)
+    diagnostics: PTDiagnostics | None = field(default=None, repr=False)
+    final_w: np.ndarray | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -224,6 +418,8 @@ class MCResult:
         Per-instance energy drift between the two halves of the measurement window (in errors).
     instances : tuple of MCInstance
         Per-instance details.
+    diagnostics : tuple of PTDiagnostics
+        Per-instance equilibration diagnostics (see :meth:`diagnostics_summary`).
     """
 
     model: Model = field(repr=False)
@@ -256,6 +452,35 @@ class MCResult:
     q_edges: np.ndarray = field(repr=False)
     q_hist: np.ndarray = field(repr=False)
     instances: tuple = field(default=(), repr=False)
+    diagnostics: tuple = field(default=(), repr=False)
+
+    def equilibration_problems(self, **thresholds) -> list:
+        """``"instance k: reason"`` for every :meth:`PTDiagnostics.problems` of every instance."""
+        return [f"instance {k}: {p}" for k, dg in enumerate(self.diagnostics)
+                for p in dg.problems(**thresholds)]
+
+    def diagnostics_summary(self) -> str:
+        """Lines summarising the equilibration diagnostics over the instances (worst case)."""
+        if not self.diagnostics:
+            return "equilibration diagnostics: none recorded"
+        dg = self.diagnostics
+        lines = ["equilibration diagnostics (worst instance):"]
+        if self.betas.size > 1:
+            acc = np.min([g.swap_acceptance for g in dg], axis=0)
+            lines.append("  min exchange acceptance per pair = [" + ", ".join(f"{a:.2f}" for a in acc) + "]")
+            lines.append(f"  ladder round trips per replica: min {min(int(g.round_trips_measured.min()) for g in dg)} "
+                         f"in the measurement window, {min(int(g.round_trips.min()) for g in dg)} over the run")
+        lines.append(f"  min effective sample size: energy {min(g.ess_energy for g in dg):.0f}, "
+                     f"q {min(g.ess_q for g in dg):.0f} (of {dg[0].sweeps} sweeps x replicas/pairs); "
+                     f"max autocorrelation time: energy {max(float(g.tau_energy.max()) for g in dg):.1f}, "
+                     f"q {max(float(g.tau_q.max()) for g in dg):.1f} sweeps")
+        hz = {k: max(abs(g.halves_z[k]) for g in dg) for k in dg[0].halves_z}
+        lines.append("  max |2nd - 1st half| / err: " + ", ".join(f"{k} {v:.1f}" for k, v in hz.items()))
+        lines.append(f"  max |replica a - replica b| / err (energy): {max(g.replica_z for g in dg):.1f}")
+        probs = self.equilibration_problems()
+        lines.append("  -> no equilibration problem detected" if not probs else
+                     f"  -> {len(probs)} warning(s): " + "; ".join(probs[:4]) + (" ..." if len(probs) > 4 else ""))
+        return "\n".join(lines)
 
     def as_dict(self) -> dict:
         """Plain dict of the estimates, errors, run parameters and diagnostics (for JSON)."""
@@ -271,6 +496,7 @@ class MCResult:
         out["per_instance"] = {k: v.tolist() for k, v in self.per_instance.items()}
         out["q_edges"] = self.q_edges.tolist()
         out["q_hist"] = self.q_hist.tolist()
+        out["diagnostics"] = [g.as_dict() for g in self.diagnostics]
         return out
 
     def compare(self, reference: dict | None = None) -> list[tuple]:
@@ -311,6 +537,8 @@ class MCResult:
             lines.append("  swap acceptance=[" + ", ".join(f"{a:.2f}" for a in self.swap_acceptance) + "]")
         lines.append(f"  Gibbs variance of q_ab = {self.q_var:.3e};  max |equilibration z| = "
                      f"{np.max(np.abs(self.equilibration_z)):.2f}")
+        if self.diagnostics:
+            lines.append(self.diagnostics_summary())
         lines.append(self.table())
         return "\n".join(lines)
 
@@ -405,7 +633,7 @@ def _check_run_args(model, sweeps, burn_in, temps, replicas, beta_min, q_bins):
 def monte_carlo_instance(X, y, model: Model, *, w0=None, sweeps: int = 2000, burn_in: int = 500,
                          temps: int = 1, beta_min: float | None = None, replicas: int = 2,
                          seed=0, q_bins: int = 60, q_range=None,
-                         keep_series: bool = False) -> MCInstance:
+                         keep_series: bool = False, init=None) -> MCInstance:
     """Sample ``exp(-beta H)`` on one data set; heat bath + optional parallel tempering.
 
     Parameters
@@ -434,11 +662,16 @@ def monte_carlo_instance(X, y, model: Model, *, w0=None, sweeps: int = 2000, bur
     q_range : (float, float), optional
         Range of the histogram; default: the range of the sampled overlaps (slightly padded).
     keep_series : bool
-        Keep the raw per-sweep time series of ``(m, Q, energy, train_error)``.
+        Keep the raw per-sweep time series of ``(m, Q, energy, train_error)`` and the final
+        configurations (``final_w``).
+    init : array_like, shape (d,) or (replicas, d), optional
+        Starting configuration of every chain of each replica (entries must be levels);
+        default: independent uniformly random levels (a hot start).
 
     Returns
     -------
     MCInstance
+        With :class:`PTDiagnostics` in ``diagnostics``.
     """
     sweeps, burn_in, temps, replicas, q_bins, betas = _check_run_args(
         model, sweeps, burn_in, temps, replicas, beta_min, q_bins)
@@ -466,7 +699,10 @@ def monte_carlo_instance(X, y, model: Model, *, w0=None, sweeps: int = 2000, bur
     levels = np.ascontiguousarray(model.levels, dtype=np.float64)
     lam = float(model.lam)
     n_chains = replicas * temps
-    w = levels[rng.integers(0, levels.size, size=(n_chains, d))]  # hot start
+    if init is None:
+        w = levels[rng.integers(0, levels.size, size=(n_chains, d))]  # hot start
+    else:
+        w = _initial_chains(init, levels, replicas, temps, d)
     r = np.empty((n_chains, n))
     slot = np.arange(n_chains, dtype=np.int64).reshape(replicas, temps)
     energies = np.zeros(n_chains)
@@ -476,6 +712,9 @@ def monte_carlo_instance(X, y, model: Model, *, w0=None, sweeps: int = 2000, bur
     swap_acc = np.zeros(max(temps - 1, 1), dtype=np.int64)
     swap_try = np.zeros(max(temps - 1, 1), dtype=np.int64)
     w0_arr = w0 if w0 is not None else np.zeros(d)
+    direction = np.full(n_chains, -1, dtype=np.int64)
+    trips = np.zeros(n_chains, dtype=np.int64)
+    trips_rec = np.zeros(n_chains, dtype=np.int64)
 
     per_block = max(1, _BLOCK_UNIFORMS // (n_chains * d))
     total = burn_in + sweeps
@@ -488,7 +727,7 @@ def monte_carlo_instance(X, y, model: Model, *, w0=None, sweeps: int = 2000, bur
         u_swap = rng.random((S, replicas, max(temps - 1, 1)))
         _residuals(Ft, y, w, r)
         _mc_block(Ft, colnorm2, levels, lam, betas, w, r, slot, energies, u_site, u_swap,
-                  w0_arr, n_rec, obs, qs, t0, swap_acc, swap_try)
+                  w0_arr, n_rec, obs, qs, t0, swap_acc, swap_try, direction, trips, trips_rec)
         done += S
 
     # time series averaged over replicas (independent chains) -> blocking errors
@@ -510,10 +749,28 @@ def monte_carlo_instance(X, y, model: Model, *, w0=None, sweeps: int = 2000, bur
     diff = float(e2.mean() - e1.mean())
     eq_z = diff / se if se > 0 else 0.0
     acc = (swap_acc / np.maximum(swap_try, 1)).astype(float) if temps > 1 else np.zeros(0)
+    # round trips per replica: sum over the chains that replica's ladder holds
+    rt = np.array([trips[slot[rep]].sum() for rep in range(replicas)], dtype=np.int64)
+    rt_rec = np.array([trips_rec[slot[rep]].sum() for rep in range(replicas)], dtype=np.int64)
+    diag = pt_diagnostics(obs, qs, acc, rt, rt_rec, has_teacher=w0 is not None)
+    final_w = np.array([w[slot[rep, temps - 1]] for rep in range(replicas)]) if keep_series else None
     return MCInstance(values=values, thermal_err=terr, rho_instance=rho_inst,
                       q_var=float(qs.var()), q_edges=edges, q_hist=hist, swap_acceptance=acc,
                       equilibration_z=float(eq_z), betas=betas,
-                      series=obs if keep_series else None, q_series=qs)
+                      series=obs if keep_series else None, q_series=qs, diagnostics=diag,
+                      final_w=final_w)
+
+
+def _initial_chains(init, levels, replicas, temps, d):
+    """``(replicas * temps, d)`` starting chains from ``init`` of shape ``(d,)`` or ``(replicas, d)``."""
+    w_init = np.asarray(init, dtype=np.float64)
+    if w_init.ndim == 1:
+        w_init = np.broadcast_to(w_init, (replicas, w_init.size))
+    if w_init.shape != (replicas, d):
+        raise ValueError(f"init must have shape ({d},) or ({replicas}, {d}), got {np.shape(init)}")
+    if not np.all(np.isin(w_init, levels)):
+        raise ValueError("init must contain only quantization levels")
+    return np.ascontiguousarray(np.repeat(w_init, temps, axis=0))
 
 
 def monte_carlo(model: Model, d: int, *, instances: int = 4, sweeps: int = 2000,
@@ -591,4 +848,5 @@ def monte_carlo(model: Model, d: int, *, instances: int = 4, sweeps: int = 2000,
         q_var=float(np.mean([r.q_var for r in runs])), betas=runs[0].betas,
         swap_acceptance=np.mean([r.swap_acceptance for r in runs], axis=0),
         equilibration_z=np.array([r.equilibration_z for r in runs]),
-        per_instance=per, q_edges=edges, q_hist=q_hist, instances=tuple(runs))
+        per_instance=per, q_edges=edges, q_hist=q_hist, instances=tuple(runs),
+        diagnostics=tuple(r.diagnostics for r in runs))
