@@ -958,7 +958,8 @@ def solve_1rsb(model: Model, *, x: float | None = None, init=None, split: tuple 
     Parameters
     ----------
     model : Model
-        The problem; ``beta`` must be finite.
+        The problem.  ``beta = inf`` (with ``x = None``) returns the zero-temperature 1RSB
+        ground state, :func:`replicaquant.rsb_zero.solve_1rsb_zero` (an ``RSB1ZeroSolution``).
     x : float in (0, 1], optional
         Solve at this Parisi parameter only (from ``init``, or from RS split starts).
     init : None, RSB1Solution or array_like ``(m, q0, q1, chi1)``
@@ -987,6 +988,9 @@ def solve_1rsb(model: Model, *, x: float | None = None, init=None, split: tuple 
     """
     if not isinstance(model, Model):
         raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
+    if np.isinf(model.beta) and x is None:  # zero temperature (y = beta x fixed): rsb_zero
+        from .rsb_zero import solve_1rsb_zero
+        return solve_1rsb_zero(model, init=init, strict=strict, warn=warn)
     _check_finite_beta(model)
     if x is not None:
         x = _check_x(x)

@@ -385,8 +385,8 @@ def test_result_object(deep):
 
 def test_bad_input_raises_value_error():
     model = _uniform(2, 3.0)
-    with pytest.raises(ValueError, match="beta"):
-        solve_1rsb(model.replace(beta=np.inf))
+    with pytest.raises(ValueError, match="beta"):  # beta = inf without x: rsb_zero (issue 11)
+        solve_1rsb(model.replace(beta=np.inf), x=0.5)
     with pytest.raises(ValueError, match="x"):
         solve_1rsb(model, x=0.0)
     with pytest.raises(ValueError, match="x"):

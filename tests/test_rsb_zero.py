@@ -141,3 +141,10 @@ def test_derivation_module_runs():
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "FAIL" not in r.stdout and r.stdout.count("[ok]") >= 6
+
+
+def test_solve_1rsb_dispatches_at_beta_inf():
+    sol = rq.solve_1rsb(M1)
+    assert isinstance(sol, rq.RSB1ZeroSolution) and sol.converged
+    assert sol.energy == pytest.approx(solve_1rsb_zero(M1).energy, rel=1e-12)
+    assert sol.x == 0.0 and sol.q1 == sol.Q
