@@ -33,7 +33,11 @@ def argmax_level(levels, a, b):
     n = levels.size
     if k >= n:
         return n - 1
-    if x - levels[k - 1] <= levels[k] - x:
+    # compare e_k - e_{k-1} = (c_k - c_{k-1})(b - a (c_k + c_{k-1})/2) in factorised form: b/a
+    # rounds away an O(1) field next to a huge a (lam = 1e20), the factorised difference does not
+    lo = levels[k - 1]
+    hi = levels[k]
+    if (hi - lo) * (b - 0.5 * a * (hi + lo)) <= 0.0:
         return k - 1
     return k
 
@@ -47,7 +51,6 @@ def _walk(levels, a, b, beta, k0, step):
     with ``dc = c_j - c_k0`` and ``last`` the outermost index included (``k0`` if none).
     """
     c0 = levels[k0]
-    e0 = b * c0 - 0.5 * a * c0 * c0
     z = 0.0
     s1 = 0.0
     s2 = 0.0
@@ -56,7 +59,11 @@ def _walk(levels, a, b, beta, k0, step):
     n = levels.size
     while 0 <= j < n:
         c = levels[j]
-        g = beta * (b * c - 0.5 * a * c * c - e0)
+        # e_j - e0 factorised: no cancellation of two O(a c^2) numbers (lam = 1e20 would lose
+        # the whole O(b) field part otherwise)
+        # (g > 0 only by rounding: argmax_level compares the same factorised differences, and
+        # at beta ~ 1e300 exp(g) of a rounding error would overflow)
+        g = min(beta * ((c - c0) * (b - 0.5 * a * (c + c0))), 0.0)
         if g < -_CUTOFF:
             break
         w = np.exp(g)
@@ -155,7 +162,6 @@ def sample_level(levels, a, b, beta, u):
     if np.isinf(beta):
         return k0
     c0 = levels[k0]
-    e0 = b * c0 - 0.5 * a * c0 * c0
     zu, _, _, hi = _walk(levels, a, b, beta, k0, 1)
     zd, _, _, lo = _walk(levels, a, b, beta, k0, -1)
     z = 1.0 + zu + zd
@@ -163,7 +169,7 @@ def sample_level(levels, a, b, beta, u):
     acc = 0.0
     for j in range(lo, hi):
         c = levels[j]
-        acc += np.exp(beta * (b * c - 0.5 * a * c * c - e0))
+        acc += np.exp(min(beta * ((c - c0) * (b - 0.5 * a * (c + c0))), 0.0))
         if acc > target:
             return j
     return hi

@@ -25,7 +25,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .kernels import site_moments
+from .kernels import _CUTOFF, argmax_level, site_moments
 
 N_OUT = 6
 _L = 9.0  # half-width of the Gaussian support in units of sig: P(|z| > 9) = 2.3e-19
@@ -100,11 +100,75 @@ def _breakpoints(levels, a, beta, mu, sig):
     return out
 
 
+# ---------------------------------------------------------------------------------------------
+# the large-beta asymptotic regime (docs/ranges.md)
+#
+# Each step of <w>_h is a logistic of width eps_k = 1/(beta dc_k) around theta_k.  Expanding the
+# Gaussian average around the beta = inf staircase (Sommerfeld), with p = density of h at theta_k:
+#   E<w>, E<w^2>, E[bvar]:   beta = inf closed form + O((eps/sig)^2)   (the logistic is odd)
+#   E[<w>^2] = E<w^2> - E[bvar]/beta                                    (exact identity)
+#   E[phi]:                  closed form + sum_k pi^2/(6 beta^2 dc_k) p   + O(eps^3/sig^3 ...)
+#   E[bvar^2]:               beta sum_k dc_k^3 p / 6  (int sigma'(u)^2 du = 1/6) + O(eps/sig)
+# The resolved quadrature below evaluates the kernels at fields h represented in double
+# precision: the log-odds beta dc (h - theta) of a step then carries a rounding error of about
+# eps_mach S/eps with S = |mu| + L sig the magnitude of the fields integrated.  So past the point
+# where the truncation error of the expansion, (eps/sig)^2, is below that rounding error (or
+# below eps_mach itself) the expansion is the more accurate of the two, and for
+# beta dc sig >~ 1e13 the resolved panels (width ~eps) vanish under the 1e-13 sig cut-off and
+# double resolution altogether (chi, hence m = mhat rho chi, would come out 0).  With
+# B = beta dc_min sig the switch happens at B >= min(eps_mach^(-1/2), (sig/(eps_mach S))^(1/3)):
+# B ~ 7.9e4 for a centred field (S = 9 sig), where both errors are ~1e-10 relative.  It also
+# requires isolated steps (beta a dc_min^2 >= 2 _CUTOFF: the next-but-one level's weight at a
+# threshold, exp(-beta a dc^2), is below exp(-90)); packed levels stay on the resolved path.
+_EPS = float(np.finfo(np.float64).eps)
+_ISOLATED = 2.0 * _CUTOFF
+
+
+@njit(cache=True)
+def asymptotic_regime(levels, a, beta, mu, sig):
+    """Does ``gauss_expect`` use the large-beta expansion (see the comment above) at these arguments?"""
+    if not (sig > 0.0) or np.isinf(beta):
+        return False
+    dcmin = np.inf
+    for i in range(levels.size - 1):
+        dcmin = min(dcmin, levels[i + 1] - levels[i])
+    if beta * a * dcmin * dcmin < _ISOLATED:
+        return False
+    eps = 1.0 / (beta * dcmin)
+    r = eps / sig
+    scale = abs(mu) + _L * sig
+    return r * r <= _EPS * max(1.0, scale / eps) if eps > 0.0 else True
+
+
+@njit(cache=True)
+def gauss_expect_asymptotic(levels, a, beta, mu, sig, out):
+    """Large-beta expansion of :func:`gauss_expect` around the closed form (comment above)."""
+    gauss_expect_inf(levels, a, mu, sig, out)
+    s0 = 0.0
+    s5 = 0.0
+    for i in range(levels.size - 1):
+        dc = levels[i + 1] - levels[i]
+        u = (0.5 * a * (levels[i] + levels[i + 1]) - mu) / sig
+        dens = _INV_SQRT2PI * math.exp(-0.5 * u * u) / sig
+        s0 += dens / dc
+        s5 += dc * dc * dc * dens
+    out[0] += math.pi ** 2 / 6.0 * s0 / beta / beta
+    out[2] = max(out[3] - out[4] / beta, 0.0)
+    out[5] = beta * s5 / 6.0
+
+
 @njit(cache=True)
 def gauss_expect(levels, a, beta, mu, sig, out):
-    """Fill ``out[0:6]`` with ``E[phi, <w>, <w>^2, <w^2>, bvar, bvar^2]`` for ``h ~ N(mu, sig^2)``."""
+    """Fill ``out[0:6]`` with ``E[phi, <w>, <w>^2, <w^2>, bvar, bvar^2]`` for ``h ~ N(mu, sig^2)``.
+
+    Past the large-beta threshold (:func:`asymptotic_regime`) the expansion
+    :func:`gauss_expect_asymptotic` is used instead of the resolved quadrature.
+    """
     for j in range(N_OUT):
         out[j] = 0.0
+    if asymptotic_regime(levels, a, beta, mu, sig):
+        gauss_expect_asymptotic(levels, a, beta, mu, sig, out)
+        return
     if sig <= 0.0:
         p, m, s, v = site_moments(levels, a, mu, beta)
         out[0] = p
@@ -154,14 +218,8 @@ def gauss_expect_inf(levels, a, mu, sig, out):
         out[j] = 0.0
     if sig <= 0.0:
         # deterministic field: chi is zero unless it sits exactly on a threshold
-        i = 0
-        best = -np.inf
-        for j in range(k):
-            e = mu * levels[j] - 0.5 * a * levels[j] ** 2
-            if e > best:
-                best = e
-                i = j
-        out[0] = best
+        i = argmax_level(levels, a, mu)  # factorised comparisons: exact at huge a
+        out[0] = mu * levels[i] - 0.5 * a * levels[i] ** 2
         out[1] = levels[i]
         out[2] = levels[i] ** 2
         out[3] = levels[i] ** 2
