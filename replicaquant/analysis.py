@@ -1,11 +1,12 @@
 """Derived quantities of the RS theory: AT line, optimal width, interpolation threshold, peak.
 
 Everything here is built on :func:`replicaquant.rs.solve_rs` with warm starts along one
-parameter axis (no dependence on the sweep engine).  Axis names are the keyword arguments of
-:meth:`replicaquant.model.Model.replace` -- ``width``, ``alpha``, ``beta``, ``lam``,
-``noise_var``, ``rho``, ``gamma``, ``scale`` -- with one extension: ``width`` on a
-:class:`~replicaquant.quantizers.LloydMaxQuantizer` sets its *outer level* (the half-range,
-``scale * c_max``), so that "width" means the same thing (largest ``|c_k|``) for every family.
+parameter axis (walked with :func:`replicaquant.continuation.follow`; no dependence on the
+sweep engine).  Axis names and meanings are those of the one registry
+:mod:`replicaquant.axes` -- ``width``, ``alpha``, ``beta``, ``T``, ``lam``, ``noise_var``,
+``rho``, ``gamma``, ``scale``, ``bits`` -- in particular ``width`` is the *outer level*
+(largest ``|c_k|``) for every family (on a :class:`~replicaquant.quantizers.LloydMaxQuantizer`
+it sets ``scale``).
 
 Definitions (all at the RS saddle point):
 
@@ -29,9 +30,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
+from . import axes as _axes
 from ._validation import check_int, check_real
 from .model import Model
-from .quantizers import LloydMaxQuantizer
 from .continuation import follow
 from .rs import ConvergenceError, RSMap, RSSolution, prior_side, solve_rs, solve_rs_retrying
 from .teachers import GaussianTeacher
@@ -42,8 +43,9 @@ __all__ = [
     "double_descent_peak", "at_slope",
 ]
 
-#: parameter axes accepted by :func:`with_param` (``bits`` only where integers make sense)
-AXES = ("width", "bits", "alpha", "beta", "lam", "noise_var", "rho", "gamma", "scale")
+#: the parameter axes (:data:`replicaquant.axes.AXES`, the one registry; ``bits`` only where
+#: integers make sense, object axes not here)
+AXES = _axes.AXES
 _OBSERVABLES = ("gen_error", "gen_error_mean", "train_error", "at", "m", "q", "Q", "chi",
                 "free_energy")
 
@@ -53,9 +55,7 @@ _OBSERVABLES = ("gen_error", "gen_error_mean", "train_error", "at", "m", "q", "Q
 
 
 def _check_axis(axis: str, *, continuous: bool = True) -> str:
-    if axis not in AXES or (continuous and axis == "bits"):
-        allowed = [a for a in AXES if not (continuous and a == "bits")]
-        raise ValueError(f"axis must be one of {allowed}, got {axis!r}")
+    _axes.check_axis(axis, kinds=("real",) if continuous else ("real", "int"))
     return axis
 
 
@@ -84,29 +84,14 @@ def _normal_pdf(x, loc, scale):
 
 
 def with_param(model: Model, axis: str, value) -> Model:
-    """``model`` with one parameter set: ``model.replace(**{axis: value})``, except that
-    ``width`` on a Lloyd-Max quantizer sets the outer level (``scale = width / c_max(1)``).
-    """
+    """``model`` with one parameter set (:func:`replicaquant.axes.with_param`): e.g. ``width``
+    is the outer level ``max|c_k|`` for every family (on Lloyd-Max it sets ``scale``)."""
     _check_axis(axis, continuous=False)
-    if axis == "bits":
-        return model.replace(bits=check_int("bits", value, low=1))
-    if axis == "width" and isinstance(model.quantizer, LloydMaxQuantizer):
-        w = check_real("width", value, low=0.0, low_inclusive=False)
-        unit = LloydMaxQuantizer(model.quantizer.bits, 1.0).width
-        return model.replace(scale=w / unit)
-    return model.replace(**{axis: value})
+    return _axes.with_param(model, axis, value)
 
 
 def _param_value(model: Model, axis: str) -> float:
-    if axis in ("alpha", "beta", "lam", "noise_var"):
-        return float(getattr(model, axis))
-    if axis == "rho":
-        return float(model.rho)
-    if axis == "width":
-        return float(np.max(np.abs(model.levels)))
-    if axis == "bits":
-        return float(model.quantizer.bits)
-    return float(getattr(model.quantizer, axis))
+    return float(_axes.param_value(model, axis))
 
 
 def _solve(model: Model, init=None, solve_kwargs=None, retry: bool = True) -> RSSolution:
@@ -178,7 +163,7 @@ def scan(model: Model, axis: str, values, *, reverse: bool = False,
     model : Model
         Base model; ``axis`` is replaced by each value in turn (see :func:`with_param`).
     axis : str
-        One of :data:`AXES`.
+        A real or integer axis of :data:`AXES` (:mod:`replicaquant.axes`).
     values : array_like
         Parameter values (any order; continuation follows this order, or its reverse).
     reverse : bool
@@ -261,8 +246,8 @@ def at_line(model: Model, axis: str = "width", bracket=(0.05, 50.0), *, n_scan: 
         Base model (must have finite ``beta`` unless ``axis == "beta"``: at beta = inf,
         ``at = inf`` for any discrete level set).
     axis : str
-        Continuous parameter: ``width``, ``alpha``, ``beta``, ``lam``, ``noise_var``, ``rho``,
-        ``gamma`` or ``scale``.
+        Continuous parameter: ``width``, ``alpha``, ``beta``, ``T``, ``lam``, ``noise_var``,
+        ``rho``, ``gamma`` or ``scale`` (meanings: :mod:`replicaquant.axes`).
     bracket : (lo, hi)
         Search interval.
     n_scan : int

@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import inspect
 import io
 import json
 import os
@@ -59,6 +58,7 @@ import numpy as np
 
 from ._io import atomic_path, atomic_write_bytes
 from ._validation import check_int
+from .axes import AXES, INT_AXES, OBJECT_AXES, REAL_AXES, with_params
 from .continuation import follow, hysteresis, same_branch
 from .errors import CheckpointError, CheckpointWarning
 from .model import Model
@@ -69,11 +69,10 @@ from .teachers import DiscreteTeacher, GaussianTeacher
 __all__ = ["sweep", "CheckpointError", "CheckpointWarning", "METHOD_CODES", "SWEEP_AXES",
            "load_sweep"]
 
-#: Parameters that may be swept (``sweep(model, <name>=values)``).
-FLOAT_AXES = ("alpha", "beta", "lam", "noise_var", "width", "gamma", "scale", "rho")
-INT_AXES = ("bits",)
-OBJECT_AXES = ("quantizer", "teacher")
-SWEEP_AXES = FLOAT_AXES + INT_AXES + OBJECT_AXES
+#: Parameters that may be swept (``sweep(model, <name>=values)``): the names of the one axis
+#: registry :data:`replicaquant.axes.AXES` (meanings there and in docs/sweeps.md).
+SWEEP_AXES = tuple(AXES)
+FLOAT_AXES = REAL_AXES
 
 #: How a point was obtained (``method_fwd`` / ``method_bwd``).
 MULTI_START, WARM, COLD_RETRY, MULTI_RETRY, REUSED = 0, 1, 2, 3, 4
@@ -106,19 +105,13 @@ class _Axis:
 
 
 def _point_model(model: Model, changes: dict) -> Model:
-    """``model.replace(**changes)`` with a ``ValueError`` naming the parameter for misfits."""
-    try:
-        return model.replace(**dict(changes))
-    except TypeError:
-        quant = changes.get("quantizer", model.quantizer)
-        accepted = inspect.signature(type(quant)).parameters
-        bad = [k for k in changes if k in ("bits", "width", "gamma", "scale") and k not in accepted]
-        raise ValueError(f"{', '.join(bad) or 'axis'}: not a parameter of {type(quant).__name__} "
-                         f"(it takes {', '.join(accepted)})") from None
+    """The model of one grid point: :func:`replicaquant.axes.with_params` (``ValueError`` naming
+    the parameter for misfits)."""
+    return with_params(model, changes)
 
 
 def _make_axis(name: str, values) -> _Axis:
-    if name not in SWEEP_AXES:
+    if name not in AXES:
         raise ValueError(f"unknown sweep axis {name!r}; allowed: {', '.join(SWEEP_AXES)}")
     if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
         raise ValueError(f"{name}: sweep axis must be a 1-D sequence of values, got {values!r}")
