@@ -39,6 +39,7 @@ from .model import Model
 from .montecarlo import MCResult, monte_carlo, monte_carlo_instance, theory_observables
 from .quantizers import (BaseQuantizer, LloydMaxQuantizer, PowerQuantizer, Quantizer,
                          UniformQuantizer, lloyd_max_gaussian, midtread_quantizer)
+from .phase import PhaseReport, phase, phase_fields
 from .ridge import RidgeResult, ridge_rs
 from .rs import RSMap, RSSolution, solve_rs
 from .rsb import RSB1Solution, solve_1rsb
@@ -75,11 +76,12 @@ __all__ = [
     "AMPHistory", "AMPResult", "AnnealedGroundState", "GroundState", "GroundStateScan",
     "anneal_ground_state", "exact_ground_state", "ground_state_scan", "ATLine", "BaseQuantizer", "CheckpointError", "CheckpointWarning",
     "ConvergenceError", "DiscreteTeacher", "DoubleDescentPeak", "GaussianTeacher",
-    "InterpolationThreshold", "LloydMaxQuantizer", "MCResult", "Model", "OptimalWidth",
+    "InterpolationThreshold", "LloydMaxQuantizer", "MCResult", "Model", "OptimalWidth", "PhaseReport",
     "PowerQuantizer", "Quantizer", "RSB1Solution", "RSB1ZeroSolution", "RSMap", "RSSolution", "ResourceError", "RidgeResult", "SEResult",
     "UniformQuantizer", "amp", "at_line", "at_line_curve", "at_slope", "available_figures", "denoise",
     "double_descent_peak", "interpolation_threshold", "load_sweep", "lloyd_max_gaussian",
     "make_data", "make_figures", "midtread_quantizer", "monte_carlo", "monte_carlo_instance", "optimal_width",
+    "phase", "phase_fields",
     "ridge_rs", "sample_level", "scan", "site_moments", "site_moments_array", "solve_1rsb", "solve_1rsb_zero",
     "solve_rs", "state_evolution", "sweep", "theory_observables", "__version__",
 ]

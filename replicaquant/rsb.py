@@ -67,7 +67,7 @@ from .quadrature import _GL_N, _GL_W, _GL_X, _T_GRADED, _breakpoints, step_width
 from .rs import ConvergenceError, RSSolution, _teacher_arrays, solve_rs
 
 __all__ = ["RSB1Solution", "RSB1Branch", "RSB1Map", "solve_1rsb", "x1_roots", "follow_branch", "prior_side_1rsb", "channel_conjugates_1rsb",
-           "free_energy_1rsb", "train_error_1rsb", "dfdx_1rsb"]
+           "free_energy_1rsb", "train_error_1rsb", "dfdx_1rsb", "prior_side_1rsb_full"]
 
 # ---------------------------------------------------------------------------------------------
 # quadrature constants
@@ -83,7 +83,8 @@ _LOG_SQRT2PI = 0.5 * math.log(2.0 * math.pi)
 _STEP_IN = 1.5     # inner panel step in units of s1
 _STEP_OUT = 2.0    # outer panel step (feature zones) in units of min(s1, sig0)
 _S1_TINY = 1e-10   # below this inner std (relative to 1 + |H0|) the z1 average is a point
-_N_OUT = 7         # E lnN, E<<phi>>, E<<w>>^2, E<<<w>^2>>, E<<<w^2>>>, E<<bvar>>, E w0<<w>>
+_N_OUT = 9         # E lnN, E<<phi>>, E<<w>>^2, E<<<w>^2>>, E<<<w^2>>>, E<<bvar>>, E w0<<w>>,
+#                    E<<bvar^2>>, E[(d<<w>>/dH0)^2]  (the last two: 1RSB replicons)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -225,15 +226,17 @@ def _inner_point(levels, a, beta, x, H0, out):
     out[3] = mn * mn
     out[4] = sc
     out[5] = bv
+    out[6] = bv * bv
 
 
 @njit(cache=True)
 def _inner_hermite(levels, a, beta, x, H0, s1, out):
     """Inner average by Gauss-Hermite (smooth regime ``s1 << eps``): fills ``out[0:6]`` with
-    ``ln N, <<phi>>, <<w>>, <<<w>^2>>, <<<w^2>>>, <<bvar>>``, ``N = E_z1 exp(x beta phi)``."""
+    ``ln N, <<phi>>, <<w>>, <<<w>^2>>, <<<w^2>>>, <<bvar>>, <<bvar^2>>``,
+    ``N = E_z1 exp(x beta phi)``."""
     xb = x * beta
     t = np.empty(_GH_N)
-    vals = np.empty((_GH_N, 5))
+    vals = np.empty((_GH_N, 6))
     tmax = -np.inf
     for g in range(_GH_N):
         p, mn, sc, bv = site_moments(levels, a, H0 + s1 * _GH_X[g], beta)
@@ -243,24 +246,25 @@ def _inner_hermite(levels, a, beta, x, H0, s1, out):
         vals[g, 2] = mn * mn
         vals[g, 3] = sc
         vals[g, 4] = bv
+        vals[g, 5] = bv * bv
         if t[g] > tmax:
             tmax = t[g]
     s = 0.0
-    acc = np.zeros(5)
+    acc = np.zeros(6)
     for g in range(_GH_N):
         e = _GH_W[g] * math.exp(t[g] - tmax)
         s += e
-        for j in range(5):
+        for j in range(6):
             acc[j] += e * vals[g, j]
     out[0] = tmax + math.log(s)
-    for j in range(5):
+    for j in range(6):
         out[j + 1] = acc[j] / s
 
 
 @njit(cache=True)
 def _inner_window(gh, glw, gval, xb, H0, s1, zlo, zhi, out):
     """Inner average from the precomputed global grid (nodes ``gh``, log-weights ``glw``,
-    kernel values ``gval[:, 0:5] = phi, <w>, <w>^2, <w^2>, bvar``) over ``z in [zlo, zhi]``."""
+    kernel values ``gval[:, 0:6] = phi, <w>, <w>^2, <w^2>, bvar, bvar^2``) over ``z in [zlo, zhi]``."""
     i0 = np.searchsorted(gh, H0 + s1 * zlo)
     i1 = np.searchsorted(gh, H0 + s1 * zhi)
     inv = 1.0 / s1
@@ -276,6 +280,7 @@ def _inner_window(gh, glw, gval, xb, H0, s1, zlo, zhi, out):
     a2 = 0.0
     a3 = 0.0
     a4 = 0.0
+    a5 = 0.0
     for i in range(i0, i1):
         z = (gh[i] - H0) * inv
         e = math.exp(glw[i] - 0.5 * z * z + xb * gval[i, 0] - tmax)
@@ -285,12 +290,14 @@ def _inner_window(gh, glw, gval, xb, H0, s1, zlo, zhi, out):
         a2 += e * gval[i, 2]
         a3 += e * gval[i, 3]
         a4 += e * gval[i, 4]
+        a5 += e * gval[i, 5]
     out[0] = tmax + math.log(s) - math.log(s1) - _LOG_SQRT2PI
     out[1] = a0 / s
     out[2] = a1 / s
     out[3] = a2 / s
     out[4] = a3 / s
     out[5] = a4 / s
+    out[6] = a5 / s
 
 
 @njit(cache=True)
@@ -311,7 +318,7 @@ def _global_grid(levels, a, beta, x, lo, hi, s1):
         nb = _graded(buf, nb, theta, eps, step, glo, ghi, 0.0, 0)
         nb = _graded(buf, nb, theta, eps_pair, step, glo, ghi, 0.0, 5)
     gh, glw = _panel_nodes(np.sort(buf[:nb]))
-    gval = np.empty((gh.size, 5))
+    gval = np.empty((gh.size, 6))
     for i in range(gh.size):
         p, mn, sc, bv = site_moments(levels, a, gh[i], beta)
         gval[i, 0] = p
@@ -319,6 +326,7 @@ def _global_grid(levels, a, beta, x, lo, hi, s1):
         gval[i, 2] = mn * mn
         gval[i, 3] = sc
         gval[i, 4] = bv
+        gval[i, 5] = bv * bv
     return gh, glw, gval
 
 
@@ -328,16 +336,16 @@ def _global_grid(levels, a, beta, x, lo, hi, s1):
 
 @njit(cache=True)
 def _outer_average(levels, a, beta, x, mu, sig0, s1, w0, weight, acc):
-    """Add ``weight * E_H0[...]`` of the inner averages to ``acc[0:7]`` (see ``_N_OUT``)."""
+    """Add ``weight * E_H0[...]`` of the inner averages to ``acc[0:9]`` (see ``_N_OUT``)."""
     xb = x * beta
-    tmp = np.empty(6)
+    tmp = np.empty(7)
     resolved = s1 >= 0.25 * _min_feature_width(levels, a, beta)
     if sig0 <= 0.0:
         if s1 <= _S1_TINY * (1.0 + abs(mu)):
             _inner_point(levels, a, beta, x, mu, tmp)
         else:
             _inner_hermite(levels, a, beta, x, mu, s1, tmp)
-        _accumulate(acc, weight, 1.0, tmp, w0)
+        _accumulate(acc, weight, 1.0, tmp, w0, xb)
         return
     grid = _outer_grid(levels, a, beta, x, mu, sig0, s1, resolved)
     oh, olw = _panel_nodes(grid)
@@ -356,11 +364,11 @@ def _outer_average(levels, a, beta, x, mu, sig0, s1, w0, weight, acc):
             _inner_window(gh, glw, gval, xb, H0, s1, zlo, zhi, tmp)
         else:
             _inner_hermite(levels, a, beta, x, H0, s1, tmp)
-        _accumulate(acc, weight, wo, tmp, w0)
+        _accumulate(acc, weight, wo, tmp, w0, xb)
 
 
 @njit(cache=True)
-def _accumulate(acc, weight, wo, tmp, w0):
+def _accumulate(acc, weight, wo, tmp, w0, xb):
     w = weight * wo
     acc[0] += w * tmp[0]
     acc[1] += w * tmp[1]
@@ -369,6 +377,45 @@ def _accumulate(acc, weight, wo, tmp, w0):
     acc[4] += w * tmp[4]
     acc[5] += w * tmp[5]
     acc[6] += w * w0 * tmp[2]
+    acc[7] += w * tmp[6]
+    # d<<w>>/dH0 = <<bvar>> + x beta (<<<w>^2>> - <<w>>^2)  (the z1 reweighting moves with H0)
+    dw = tmp[5] + xb * (tmp[3] - tmp[2] * tmp[2])
+    acc[8] += w * dw * dw
+
+
+@njit(cache=True)
+def prior_side_1rsb_full(levels, a, beta, x, mhat, qhat0, qhat1, t_values, t_probs, gauss_rho):
+    """:func:`prior_side_1rsb` plus the two averages of the 1RSB replicons.
+
+    Returns ``[Phi, m, q0, q1, Q, chi1, E<<phi>>, E<<bvar^2>>, E[(d<<w>>/dH0)^2]]`` with
+    ``bvar = beta Var_h(w)`` and ``d<<w>>/dH0 = <<bvar>> + x beta (<<<w>^2>> - <<w>>^2)`` (the
+    response of a state-averaged mean to the field shared by all states; see
+    :mod:`replicaquant.derivations.rsb1_replicon`).
+    """
+    s1 = math.sqrt(max(qhat1 - qhat0, 0.0))
+    acc = np.zeros(_N_OUT)
+    if gauss_rho > 0.0:
+        sig0 = math.sqrt(mhat * mhat * gauss_rho + qhat0)
+        _outer_average(levels, a, beta, x, 0.0, sig0, s1, 0.0, 1.0, acc)
+    else:
+        sig0 = math.sqrt(max(qhat0, 0.0))
+        for j in range(t_values.size):
+            _outer_average(levels, a, beta, x, mhat * t_values[j], sig0, s1, t_values[j],
+                           t_probs[j], acc)
+    out = np.empty(9)
+    out[0] = acc[0] / (x * beta)
+    out[2] = acc[2]
+    out[3] = acc[3]
+    out[4] = acc[4]
+    out[5] = acc[5]
+    out[6] = acc[1]
+    out[7] = acc[7]
+    out[8] = acc[8]
+    if gauss_rho > 0.0:
+        out[1] = mhat * gauss_rho * (acc[5] + x * beta * (acc[3] - acc[2]))
+    else:
+        out[1] = acc[6]
+    return out
 
 
 @njit(cache=True)
@@ -381,28 +428,8 @@ def prior_side_1rsb(levels, a, beta, x, mhat, qhat0, qhat1, t_values, t_probs, g
     (``mhat w0`` folded into ``z0``: ``H0 ~ N(0, mhat^2 rho + qhat0)``, ``m`` from Stein's lemma
     ``m = mhat rho (chi1 + x beta (q1 - q0))``); otherwise the discrete teacher.
     """
-    s1 = math.sqrt(max(qhat1 - qhat0, 0.0))
-    acc = np.zeros(_N_OUT)
-    if gauss_rho > 0.0:
-        sig0 = math.sqrt(mhat * mhat * gauss_rho + qhat0)
-        _outer_average(levels, a, beta, x, 0.0, sig0, s1, 0.0, 1.0, acc)
-    else:
-        sig0 = math.sqrt(max(qhat0, 0.0))
-        for j in range(t_values.size):
-            _outer_average(levels, a, beta, x, mhat * t_values[j], sig0, s1, t_values[j],
-                           t_probs[j], acc)
-    out = np.empty(7)
-    out[0] = acc[0] / (x * beta)
-    out[2] = acc[2]
-    out[3] = acc[3]
-    out[4] = acc[4]
-    out[5] = acc[5]
-    out[6] = acc[1]
-    if gauss_rho > 0.0:
-        out[1] = mhat * gauss_rho * (acc[5] + x * beta * (acc[3] - acc[2]))
-    else:
-        out[1] = acc[6]
-    return out
+    return prior_side_1rsb_full(levels, a, beta, x, mhat, qhat0, qhat1, t_values, t_probs,
+                                gauss_rho)[:7]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -523,8 +550,8 @@ class RSB1Map:
         M = self.model
         hats = channel_conjugates_1rsb(M.alpha, self.rho, M.noise_var, M.beta, self.x, m, q0, q1, chi1)
         mhat, qhat0, qhat1, Ahat = hats
-        out = prior_side_1rsb(self.levels, M.lam + Ahat, M.beta, self.x, mhat, qhat0, qhat1,
-                              self.tv, self.tp, self.grho)
+        out = prior_side_1rsb_full(self.levels, M.lam + Ahat, M.beta, self.x, mhat, qhat0, qhat1,
+                                   self.tv, self.tp, self.grho)
         return hats, out
 
     def __call__(self, s):
@@ -563,6 +590,13 @@ class RSB1Solution:
         ``q1 - q0`` above the collapse tolerance (a genuine 1RSB branch).
     at_rs : float
         RS replicon value of the same model.
+    replicon, replicon_between : float
+        1RSB replicon eigenvalues (stability against further breaking; > 1 means the 1RSB
+        saddle point is unstable, the Gardner/FRSB side): within states
+        ``alpha/(1+chi1)^2 E<<(beta Var_h w)^2>>`` and between states
+        ``alpha/Lam^2 E[(<<beta Var>> + x beta (<<<w>^2>> - <<w>>^2))^2]``
+        (derived in :mod:`replicaquant.derivations.rsb1_replicon`); both reduce to the RS
+        ``at`` at ``q1 = q0``.
     converged, iterations, residual, message
         Status; ``iterations`` counts map evaluations over all fixed-``x`` solves.
     rs : RSSolution
@@ -594,6 +628,8 @@ class RSB1Solution:
     complexity: float
     rsb: bool
     at_rs: float
+    replicon: float
+    replicon_between: float
     converged: bool
     iterations: int
     residual: float
@@ -604,7 +640,7 @@ class RSB1Solution:
 
     FIELDS = ("x", "m", "q0", "q1", "Q", "chi1", "mhat", "qhat0", "qhat1", "Ahat", "free_energy",
               "free_energy_rs", "gen_error", "gen_error_mean", "train_error", "dfdx", "complexity",
-              "at_rs")
+              "at_rs", "replicon", "replicon_between")
 
     @property
     def q_mean(self) -> float:
@@ -634,7 +670,12 @@ class RSB1Solution:
 def _build(model, x, rsmap, s, fp_converged, iterations, residual, message, rs, collapse_tol):
     hats, out = rsmap.evaluate(s)
     mhat, qhat0, qhat1, Ahat = (float(v) for v in hats)
-    Phi, m, q0, q1, Q, chi1, e_phi = (float(v) for v in out)
+    Phi, m, q0, q1, Q, chi1, e_phi, e_bv2, e_dw2 = (float(v) for v in out)
+    lam_ = 1.0 + chi1 + x * model.beta * (q1 - q0)
+    # 1RSB replicons (rsb1_replicon derivation): within states alpha/(1+chi1)^2 E<<bvar^2>>,
+    # between states alpha/Lam^2 E[(d<<w>>/dH0)^2]; both equal the RS `at` when q1 = q0
+    rep_in = model.alpha / (1.0 + chi1) ** 2 * e_bv2
+    rep_out = model.alpha / lam_ ** 2 * e_dw2
     # report the order parameters of the last iterate (the image differs by the residual)
     f = _free_energy_from(model, x, m, q0, q1, Q, mhat, qhat0, qhat1, Ahat, Phi)
     g = dfdx_1rsb(model, x, m, q0, q1, Q, mhat, qhat0, qhat1, Phi, e_phi)
@@ -647,7 +688,8 @@ def _build(model, x, rsmap, s, fp_converged, iterations, residual, message, rs, 
         gen_error=rho - 2 * m + Q, gen_error_mean=rho - 2 * m + q_mean,
         train_error=train_error_1rsb(model, x, m, q0, q1, chi1), dfdx=g,
         complexity=model.beta * x * x * g, rsb=bool(q1 - q0 > collapse_tol),
-        at_rs=float(rs.at) if rs is not None else math.nan, converged=bool(fp_converged),
+        at_rs=float(rs.at) if rs is not None else math.nan, replicon=rep_in,
+        replicon_between=rep_out, converged=bool(fp_converged),
         iterations=int(iterations), residual=float(residual), message=message, rs=rs)
 
 

@@ -1,0 +1,209 @@
+"""Phase of a model beyond the AT test: RS, dynamical 1RSB, static 1RSB, full RSB.
+
+``rq.phase(model)`` runs the RS solver and the 1RSB branch search of
+:func:`replicaquant.rsb.solve_1rsb` (every nontrivial branch at ``x = 1``, each followed down in
+``x``) and classifies the point (definitions in ``docs/phases.md``; complexity
+``Sigma(x) = beta x^2 df/dx`` in nats per weight on a branch):
+
+* ``"RS"``: no nontrivial 1RSB branch at ``x = 1`` with ``Sigma(1) > 0`` and no branch with an
+  interior maximum of ``f(x)``, and ``at < 1``.  (A nontrivial ``x = 1`` branch with
+  ``Sigma(1) < 0`` whose ``f(x)`` has its maximum at ``x = 1`` does not occur; see the docs.)
+* ``"d1RSB"`` (dynamical): a nontrivial branch exists at ``x = 1`` with ``Sigma(1) > 0`` and no
+  branch has an interior maximum: the thermodynamics is RS (``f = f_RS``) but the Gibbs measure
+  splits into ``exp(d Sigma(1))`` states.
+* ``"1RSB"`` (static): the Parisi ``x*`` is interior, ``Sigma(x*) = 0``, ``f(x*) > f_RS``, and the
+  1RSB saddle point is stable (both replicons <= 1).
+* ``"FRSB"``: as ``"1RSB"`` but a 1RSB replicon (within or between states) exceeds 1: the 1RSB
+  saddle point is itself unstable and 1RSB is an approximation.
+
+``transition`` says how the broken phase is reached from RS: ``"continuous"`` when RS is
+AT-unstable (``at >= 1``) and the thermodynamic branch is the one that splits off RS at the AT
+line (at ``x = 1`` the root with the smallest ``q1 - q0``); ``"discontinuous"`` when RS is
+locally stable (``at < 1``, the Kauzmann point ``Sigma(1) = 0`` comes first) or another (frozen)
+branch wins; ``None`` in the RS phase.  ``at < 1`` is *local* stability of RS only.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .model import Model
+from .rs import RSSolution
+from .rsb import RSB1Solution, solve_1rsb
+
+__all__ = ["PhaseReport", "phase", "phase_fields", "LABELS"]
+
+LABELS = ("RS", "d1RSB", "1RSB", "FRSB")
+
+
+@dataclass(frozen=True)
+class PhaseReport:
+    """Phase of one model point (see the module docstring for the definitions).
+
+    Attributes
+    ----------
+    label : str
+        ``"RS"``, ``"d1RSB"``, ``"1RSB"`` or ``"FRSB"``.
+    transition : str or None
+        ``"continuous"``, ``"discontinuous"`` or ``None`` (RS).
+    x : float
+        Thermodynamic Parisi parameter (``1.0`` for RS and d1RSB).
+    free_energy, free_energy_rs : float
+        Thermodynamic ``f`` (``f(x*)`` for 1RSB/FRSB, ``f_RS`` otherwise) and the RS ``f``.
+    complexity : float
+        ``Sigma(1)`` of the dynamical branch for d1RSB, ``Sigma(x*)`` (``~0``) for 1RSB/FRSB,
+        ``0`` for RS.
+    complexity_x1 : float
+        Largest ``Sigma(1)`` over the nontrivial ``x = 1`` branches (``nan`` if there is none).
+    at : float
+        RS replicon value ``alpha/(1+chi)^2 E[(beta Var)^2]`` (``< 1``: RS *locally* stable).
+    replicon, replicon_between : float
+        1RSB replicons (within / between states) of the thermodynamic 1RSB solution;
+        ``nan`` for RS and d1RSB.
+    q0, q1 : float
+        Thermodynamic overlaps (``q0 = q1 = q_RS`` for RS and d1RSB).
+    gen_error, gen_error_mean, train_error : float
+        Thermodynamic observables.
+    n_branches : int
+        Number of nontrivial branches found at ``x = 1``.
+    rs : RSSolution
+        The RS solution.
+    rsb : RSB1Solution
+        The thermodynamic 1RSB solution of :func:`~replicaquant.rsb.solve_1rsb` (its
+        ``branches`` hold every branch).
+    converged : bool
+        Both solvers converged and the branch search was conclusive.
+    message : str
+        Why this label.
+    """
+
+    label: str
+    transition: str | None
+    x: float
+    free_energy: float
+    free_energy_rs: float
+    complexity: float
+    complexity_x1: float
+    at: float
+    replicon: float
+    replicon_between: float
+    q0: float
+    q1: float
+    gen_error: float
+    gen_error_mean: float
+    train_error: float
+    n_branches: int
+    converged: bool
+    message: str
+    rs: RSSolution = field(repr=False)
+    rsb: RSB1Solution = field(repr=False)
+
+    FIELDS = ("x", "free_energy", "free_energy_rs", "complexity", "complexity_x1", "at", "replicon",
+              "replicon_between", "q0", "q1", "gen_error", "gen_error_mean", "train_error")
+
+    def as_dict(self) -> dict:
+        """Plain dict (floats, str, bool, int) for JSON / tables."""
+        d = {k: float(getattr(self, k)) for k in self.FIELDS}
+        d.update(label=self.label, transition=self.transition, n_branches=int(self.n_branches),
+                 converged=bool(self.converged), message=self.message)
+        return d
+
+
+def phase(model: Model, *, init: RSB1Solution | None = None, replicon_tol: float = 0.0,
+          **solve_kwargs) -> PhaseReport:
+    """Classify ``model`` as RS, d1RSB, 1RSB or FRSB.
+
+    Parameters
+    ----------
+    model : Model
+        Finite ``beta``.
+    init : RSB1Solution, optional
+        Warm start for the 1RSB solver: only that solution's branch is followed (no branch
+        search; for continuation along an axis).  Default: the full branch search.
+    replicon_tol : float
+        A 1RSB solution is called unstable (FRSB) when a replicon exceeds ``1 + replicon_tol``.
+    **solve_kwargs
+        Passed to :func:`replicaquant.rsb.solve_1rsb` (e.g. ``tol``, ``x_tol``, ``warn``).
+
+    Returns
+    -------
+    PhaseReport
+    """
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be a replicaquant Model, got {type(model).__name__}")
+    replicon_tol = float(replicon_tol)
+    if not (math.isfinite(replicon_tol) and replicon_tol >= 0.0):
+        raise ValueError(f"replicon_tol must be finite and >= 0, got {replicon_tol!r}")
+    solve_kwargs.setdefault("warn", False)
+    sol = solve_1rsb(model, init=init, **solve_kwargs)
+    return classify(sol, replicon_tol=replicon_tol)
+
+
+def classify(sol: RSB1Solution, *, replicon_tol: float = 0.0) -> PhaseReport:
+    """:class:`PhaseReport` of a thermodynamic :func:`~replicaquant.rsb.solve_1rsb` result."""
+    rs = sol.rs
+    nan = math.nan
+    branches = sol.branches
+    sig1 = [b.at_one.complexity for b in branches]
+    complexity_x1 = max(sig1) if sig1 else nan
+    interior = sol.rsb and sol.x < 1.0 and any(b.kind == "interior" for b in branches)
+    converged = bool(sol.converged and rs.converged)
+    if interior:
+        rep = max(sol.replicon, sol.replicon_between)
+        label = "FRSB" if rep > 1.0 + replicon_tol else "1RSB"
+        win = next((b for b in branches if b.best is not None and b.best.x == sol.x
+                    and b.best.free_energy == sol.free_energy), None)
+        idx = win.index if win is not None else -1
+        transition = "continuous" if (rs.at >= 1.0 and idx == 0) else "discontinuous"
+        why = (f"{label}: interior Parisi maximum x* = {sol.x:.6g} (Sigma(x*) = {sol.complexity:.2g}), "
+               f"f - f_RS = {sol.free_energy - rs.free_energy:.3e}; replicons within/between = "
+               f"{sol.replicon:.4g}/{sol.replicon_between:.4g}; at = {rs.at:.4g} "
+               f"({'RS locally unstable' if rs.at >= 1 else 'RS locally stable'}); {transition}")
+        return PhaseReport(label=label, transition=transition, x=sol.x, free_energy=sol.free_energy,
+                           free_energy_rs=rs.free_energy, complexity=sol.complexity,
+                           complexity_x1=complexity_x1, at=rs.at, replicon=sol.replicon,
+                           replicon_between=sol.replicon_between, q0=sol.q0, q1=sol.q1,
+                           gen_error=sol.gen_error, gen_error_mean=sol.gen_error_mean,
+                           train_error=sol.train_error, n_branches=len(branches),
+                           converged=converged, message=why, rs=rs, rsb=sol)
+    dyn = [b for b in branches if b.kind == "x=1" and b.at_one.complexity > 0.0]
+    if dyn:
+        label, transition = "d1RSB", "discontinuous"
+        cplx = max(b.at_one.complexity for b in dyn)
+        why = (f"d1RSB: {len(dyn)} nontrivial x = 1 branch(es) with Sigma(1) = {cplx:.4g} > 0 and no "
+               f"interior maximum of f: thermodynamics RS (f = f_RS), at = {rs.at:.4g}")
+    else:
+        label, transition, cplx = "RS", None, 0.0
+        why = f"RS: no nontrivial 1RSB branch with Sigma(1) > 0 or an interior maximum; at = {rs.at:.4g}"
+        if rs.at >= 1.0:
+            converged = False
+            why = f"inconclusive: RS is AT-unstable (at = {rs.at:.4g}) but {sol.message}"
+    if not sol.converged:
+        why = f"{why}; 1RSB search: {sol.message}"
+    return PhaseReport(label=label, transition=transition, x=1.0, free_energy=rs.free_energy,
+                       free_energy_rs=rs.free_energy, complexity=cplx, complexity_x1=complexity_x1,
+                       at=rs.at, replicon=nan, replicon_between=nan, q0=rs.q, q1=rs.q,
+                       gen_error=rs.gen_error, gen_error_mean=rs.gen_error_mean,
+                       train_error=rs.train_error, n_branches=len(branches), converged=converged,
+                       message=why, rs=rs, rsb=sol)
+
+
+def phase_fields(model: Model, **kwargs) -> dict:
+    """Flat ``{name: float | str}`` of :func:`phase` for sweeps (``rq.sweep(..., phase=True)``).
+
+    Keys: ``phase`` (label), ``phase_transition`` (``"continuous"``, ``"discontinuous"`` or
+    ``"none"``), and floats ``phase_x``, ``phase_free_energy``, ``phase_complexity``,
+    ``phase_complexity_x1``, ``phase_at``, ``phase_replicon``, ``phase_replicon_between``,
+    ``phase_q0``, ``phase_q1``, ``phase_gen_error``, ``phase_gen_error_mean``,
+    ``phase_train_error``, ``phase_n_branches``, ``phase_converged`` (1.0 / 0.0).
+    ``nan`` marks a quantity that does not apply (replicons in the RS phase).
+    """
+    rep = phase(model, **kwargs)
+    d = {"phase": rep.label, "phase_transition": rep.transition or "none"}
+    for k in PhaseReport.FIELDS:
+        if k == "free_energy_rs":
+            continue
+        d[f"phase_{k}"] = float(getattr(rep, k))
+    d["phase_n_branches"] = float(rep.n_branches)
+    d["phase_converged"] = 1.0 if rep.converged else 0.0
+    return d
