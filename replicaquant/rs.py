@@ -140,7 +140,10 @@ class RSSolution:
     at : float
         Replicon value ``alpha/(1+chi)^2 E[(beta Var_h)^2]``; ``inf`` at beta = inf.
     rs_stable : bool
-        ``at < 1``.
+        ``at < 1``: RS is *locally* stable (no continuous AT instability).  This is not a proof
+        that RS is the right phase: at low temperature a discontinuous (random first-order)
+        transition to 1RSB can occur while ``at < 1``; use :func:`replicaquant.phase` (see
+        docs/phases.md) for the thermodynamic phase.
     converged, iterations, residual, message
         Solver status; ``residual`` is the undamped scaled residual of the last iteration.
     branches : tuple of RSSolution
