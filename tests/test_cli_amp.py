@@ -24,8 +24,9 @@ MODEL = Model(UniformQuantizer(2, 1.5), alpha=2.0, beta=5.0, lam=1e-3, noise_var
 
 @pytest.fixture(scope="module")
 def cli_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("amp_cli") / "nested" / "dir"
-    code = main(ARGS + ["--out", str(out)])
+    # one CLI convention for every command: --out FILE (JSON), --plot FILE.png
+    out = tmp_path_factory.mktemp("amp_cli")
+    code = main(ARGS + ["--out", str(out / "amp.json"), "--plot", str(out / "amp.png")])
     return code, out
 
 
@@ -69,7 +70,7 @@ def test_numbers_match_the_api(cli_run):
 
 def test_summary_is_printed(tmp_path, capsys):
     code = main(["amp", "--d", "200", "--alpha", "2", "--beta", "5", "--lam", "1e-3",
-                 "--noise-var", "0.1", "--seeds", "2", "--float32", "--out", str(tmp_path)])
+                 "--noise-var", "0.1", "--seeds", "2", "--float32", "--out", str(tmp_path / "amp.json")])
     text = capsys.readouterr().out
     assert code == 0
     assert "final gap" in text and "AMP - SE" in text and "replica" in text
@@ -81,7 +82,7 @@ def test_rs_unstable_point_reports_non_convergence(tmp_path, capsys):
     # at = 1.52 > 1: AMP does not converge; the command says so and exits with status 1
     code = main(["amp", "--d", "300", "--bits", "1", "--width", "1.0", "--alpha", "2", "--beta", "5",
                  "--lam", "1e-3", "--noise-var", "0.1", "--seeds", "2", "--max-iter", "40",
-                 "--out", str(tmp_path)])
+                 "--plot", str(tmp_path / "amp.png")])
     text = capsys.readouterr().out
     assert code == 1
     assert "converged 0/2" in text and "RS unstable" in text
@@ -96,23 +97,22 @@ def test_rs_unstable_point_reports_non_convergence(tmp_path, capsys):
 def test_bad_input_exits_2(tmp_path, capsys, extra):
     code_or_exit = None
     try:
-        code_or_exit = main(ARGS + ["--out", str(tmp_path / "o")] + extra)
+        code_or_exit = main(ARGS + ["--out", str(tmp_path / "o.json")] + extra)
     except SystemExit as exc:  # argparse-level errors (e.g. a non-integer --d)
         code_or_exit = exc.code
     assert code_or_exit == 2
     err = capsys.readouterr().err
     assert err.startswith("replicaquant: error:") and err.count("\n") == 1
-    assert not (tmp_path / "o" / "amp.json").exists()
+    assert not (tmp_path / "o.json").exists()
 
 
-def test_out_must_be_given_and_be_a_directory(tmp_path, capsys):
-    with pytest.raises(SystemExit) as info:
-        main(ARGS)
-    assert info.value.code == 2
-    f = tmp_path / "file"
-    f.write_text("x")
-    assert main(ARGS + ["--out", str(f)]) == 2
-    assert "out" in capsys.readouterr().err
+def test_out_is_optional_and_must_not_be_a_directory(tmp_path, capsys):
+    # without --out the result is printed (JSON with --json), nothing is written
+    assert main(ARGS[:2] + ["200"] + ARGS[3:] + ["--json", "--no-progress"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["params"]["d"] == 200 and len(data["amp"]["runs"]) == 3
+    assert main(ARGS + ["--out", str(tmp_path)]) == 2  # a directory
+    assert "--out" in capsys.readouterr().err
 
 
 def test_console_script_exit_status():

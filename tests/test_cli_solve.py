@@ -71,7 +71,7 @@ def test_json_output_equals_solve_rs(capsys):
 
 def test_json_beta_inf_levels_and_teacher(capsys):
     """beta = inf ('inf' on the command line), explicit levels, teacher uniform on the levels;
-    at = inf is written as the string "inf" (JSON has no infinity)."""
+    at = inf is written as null with the flag "at_is_inf": true (strict JSON has no infinity)."""
     argv = ["solve", "--levels", "-1", "-0.2", "0.3", "1", "--alpha", "1.5", "--beta", "inf",
             "--teacher", "levels", "--noise-var", "0.05", "--json"]
     code, out, _ = _run_main(argv, capsys)
@@ -80,7 +80,7 @@ def test_json_beta_inf_levels_and_teacher(capsys):
     quant = Quantizer([-1, -0.2, 0.3, 1])
     ref = solve_rs(Model(quant, alpha=1.5, beta=math.inf, noise_var=0.05,
                          teacher=DiscreteTeacher.from_quantizer(quant)))
-    assert d["at"] == "inf" and d["rs_stable"] is False
+    assert d["at"] is None and d["at_is_inf"] is True and d["rs_stable"] is False
     for k in ("m", "q", "Q", "chi", "free_energy", "gen_error"):
         assert d[k] == pytest.approx(getattr(ref, k), rel=1e-15), k
 

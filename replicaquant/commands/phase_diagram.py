@@ -12,7 +12,9 @@ noise_var, rho``; the continuation axis is the last *multi-valued* one.
 from __future__ import annotations
 
 import math
-import textwrap
+import socket
+import sys
+import urllib.parse
 
 import numpy as np
 
@@ -105,14 +107,18 @@ def register(sub) -> None:
                    help="Gaussian teacher variance (default 1)")
     r = p.add_argument_group("run")
     r.add_argument("--out", default=None, metavar="FILE.nc",
-                   help="netCDF output (written atomically; checkpoints in FILE.nc.parts/, resumable)")
+                   help="netCDF output (written atomically; checkpoints in FILE.nc.parts/, "
+                        "resumable; an existing FILE.nc is replaced). Without --out every point "
+                        "is printed on stdout (a table, or JSON with --json)")
+    r.add_argument("--json", action="store_true",
+                   help="print every point as JSON on stdout (also with --out)")
     r.add_argument("--plot", default=None, metavar="FILE.png",
                    help="draw the AT-value map with the RS/RSB boundary (at = 1)")
     r.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="Dask scheduler address (tcp://host:port); default: local process pool")
     r.add_argument("--workers", type=int, default=None, metavar="N",
                    help="local worker processes (default: all cores; 1 = in-process)")
-    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     r.add_argument("--no-bidirectional", action="store_true",
                    help="forward pass only (no backward pass / hysteresis detection)")
     r.add_argument("--full-backward", action="store_true",
@@ -168,100 +174,81 @@ def build_sweep(args):
     return model, axes
 
 
-def plot_phase_diagram(ds, path, title: str | None = None) -> None:
-    """Draw ``log10(at)`` over one, two or three axes with the RS/RSB boundary ``at = 1``.
+def check_scheduler(address: str, timeout: float = 5.0) -> None:
+    """Fail fast (one line, before computing) when a ``tcp://host:port`` scheduler is unreachable."""
+    url = urllib.parse.urlparse(address if "://" in address else "tcp://" + address)
+    if url.scheme not in ("tcp", "tls") or not url.hostname or url.port is None:
+        raise ValueError(f"--scheduler: expected tcp://host:port, got {address!r}")
+    try:
+        with socket.create_connection((url.hostname, url.port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ValueError(f"--scheduler: cannot reach {url.hostname}:{url.port} ({reason})") from None
 
-    Two axes: a map (x = continuation axis, y = the other) with the ``at = 1`` contour; one axis:
-    ``at`` against it; three axes: one map per value of the first axis.  Points that did not
-    converge are marked with ``x``, points with coexisting branches with dots.
-    """
-    import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def _points_payload(ds, axes) -> dict:
+    """Every point of the sweep as plain lists (coordinates and variables)."""
+    return {"model": ds.attrs.get("model", ""), "axes": {k: ds[k].values.tolist() for k in axes},
+            "dims": list(ds["at"].dims),
+            "variables": {k: ds[k].values.tolist() for k in ds.data_vars}}
 
-    dims = list(ds["at"].dims)
-    if title is None:
-        title = "base " + ds.attrs.get("model", "")
-    title = "\n".join(textwrap.wrap(title, 80))
-    if len(dims) == 1:
-        fig, ax = plt.subplots(figsize=(6, 4))
-        x = ds[dims[0]].values
-        ax.plot(x, ds["at"].values, "-", color="C0")
-        ax.axhline(1.0, color="k", lw=0.8, ls="--", label="at = 1 (RS/RSB boundary)")
-        bad = ds["converged"].values == 0
-        ax.plot(x[bad], ds["at"].values[bad], "x", color="C3", label="not converged")
-        ax.set_yscale("log")
-        ax.set_xlabel(dims[0])
-        ax.set_ylabel("AT value")
-        ax.legend(fontsize=8)
-        ax.set_title(title, fontsize=7)
-    else:
-        panels = [None] if len(dims) == 2 else list(range(ds.sizes[dims[0]]))
-        fig, axs = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.5), squeeze=False)
-        for ax, k in zip(axs[0], panels):
-            sub = ds if k is None else ds.isel({dims[0]: k})
-            ydim, xdim = sub["at"].dims
-            x, y = sub[xdim].values, sub[ydim].values
-            with np.errstate(divide="ignore"):
-                z = np.log10(np.clip(sub["at"].values, 1e-12, None))
-            z = np.clip(np.nan_to_num(z, posinf=2.0), -2.0, 2.0)
-            mesh = ax.pcolormesh(x, y, z, cmap="RdBu_r", vmin=-2, vmax=2, shading="nearest")
-            if len(y) >= 6 and sub[ydim].dtype.kind == "f" and len(x) > 1 and z.min() < 0 < z.max():
-                ax.contour(x, y, z, levels=[0.0], colors="k", linewidths=1.2)
-            else:  # few or discrete rows (e.g. bits): mark the at = 1 crossings row by row
-                half = 0.5 * (np.min(np.diff(y)) if len(y) > 1 else 1.0)
-                for row, yv in zip(z, y):
-                    for j in np.nonzero(np.diff(np.sign(row)) != 0)[0]:
-                        xc = x[j] + (x[j + 1] - x[j]) * row[j] / (row[j] - row[j + 1])
-                        ax.plot([xc, xc], [yv - half, yv + half], color="k", lw=2)
-            bad = sub["converged"].values == 0
-            yy, xx = np.meshgrid(y, x, indexing="ij")
-            ax.plot(xx[bad], yy[bad], "x", color="k", ms=4)
-            coex = sub["n_branches"].values > 1
-            ax.plot(xx[coex], yy[coex], ".", color="C2", ms=3)
-            ax.set_xlabel(xdim)
-            ax.set_ylabel(ydim)
-            if sub[ydim].dtype.kind in "iu":
-                ax.set_yticks(y)
-            if k is not None:
-                ax.set_title(f"{dims[0]} = {ds[dims[0]].values[k]}", fontsize=9)
-            fig.colorbar(mesh, ax=ax, label="log10(at)  (RSB where > 0; black line: at = 1)")
-        fig.suptitle(title, fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+
+def _points_table(ds, axes) -> str:
+    """One line per point: the swept values, then at, gen_error, converged, n_branches."""
+    names = list(ds["at"].dims)
+    cols = [c for c in ("at", "gen_error", "gen_error_mean", "free_energy", "converged",
+                        "n_branches") if c in ds.data_vars]
+    flat = ds[cols].to_dataframe().reset_index()
+    lines = ["  ".join(f"{c:>12s}" for c in names + cols)]
+    for row in flat.itertuples(index=False):
+        rec = row._asdict()
+        lines.append("  ".join(f"{rec[c]:12.6g}" if isinstance(rec[c], float) else f"{rec[c]!s:>12s}"
+                               for c in names + cols))
+    return "\n".join(lines)
 
 
 def run(args) -> int:
     """Run ``replicaquant phase-diagram`` with parsed ``args``; returns the exit status."""
+    from ..plotting import plot_phase_diagram
     from ..sweep import CheckpointError, sweep
+    from ._common import check_output_path, conflict, dump_json
 
     model, axes = build_sweep(args)
     if args.plot is not None and len(axes) > 3:
         raise ValueError(f"--plot draws one to three swept parameters, got {len(axes)} ({', '.join(axes)})")
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    if args.workers is not None and args.scheduler is not None:
+        conflict("--workers sets the local process pool; it does nothing with --scheduler")
     if args.no_bidirectional and args.full_backward:
-        raise ValueError("--no-bidirectional and --full-backward exclude each other")
+        conflict("--no-bidirectional and --full-backward exclude each other")
+    out = check_output_path(args.out)
+    plot = check_output_path(args.plot, "--plot")
+    if args.scheduler is not None:
+        check_scheduler(args.scheduler)
     bidir = False if args.no_bidirectional else ("full" if args.full_backward else True)
     try:
-        ds = sweep(model, out=args.out, scheduler=args.scheduler, workers=args.workers,
-                   progress=not args.no_progress, bidirectional=bidir,
+        ds = sweep(model, out=None if out is None else str(out), scheduler=args.scheduler,
+                   workers=args.workers, progress=not args.no_progress, bidirectional=bidir,
                    chunk_lines=args.chunk_lines, solver_kwargs={"tol": args.tol}, **axes)
     except (CheckpointError, ImportError) as exc:
         raise ValueError(str(exc)) from None
-    if args.plot is not None:
+    if plot is not None:
         fixed = ", ".join(f"{k}={v[0]:g}" for k, v in _values_of(args).items() if len(v) == 1)
-        plot_phase_diagram(ds, args.plot, title=f"{args.quantizer} levels; {fixed}")
+        plot_phase_diagram(ds, plot, title=f"{args.quantizer} levels; {fixed}")
     n = int(ds["converged"].size)
     conv = int(ds["converged"].sum())
     shape = ", ".join(f"{k}={ds.sizes[k]}" for k in axes)
+    if args.json:
+        print(dump_json(_points_payload(ds, axes)))
+    elif out is None:
+        print(_points_table(ds, axes))
     print(f"{n} points ({shape}; continuation along {list(axes)[-1]}): converged {conv}/{n}, "
           f"RS-stable (at < 1) {int(ds['rs_stable'].sum())}, coexisting branches at "
-          f"{int((ds['n_branches'] > 1).sum())}")
-    if args.out is not None:
-        print(f"wrote {args.out}")
-    if args.plot is not None:
-        print(f"wrote {args.plot}")
+          f"{int((ds['n_branches'] > 1).sum())}", file=sys.stderr if (args.json or out is None) else sys.stdout)
+    if out is not None:
+        print(f"wrote {out}", file=sys.stderr)
+    if plot is not None:
+        print(f"wrote {plot}", file=sys.stderr)
     return 0 if conv == n else 1

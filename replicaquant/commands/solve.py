@@ -1,7 +1,9 @@
-"""``replicaquant solve``: one RS saddle point, printed as a table or JSON."""
+"""``replicaquant solve``: one RS (or 1RSB) saddle point, printed as a table or JSON."""
 from __future__ import annotations
 
-from ._common import add_model_args, dump_json, model_from_args
+import math
+
+from ._common import add_model_args, add_output_args, check_output_path, conflict, emit, model_from_args
 
 
 def register(sub) -> None:
@@ -10,13 +12,14 @@ def register(sub) -> None:
                        description="Solve the replica-symmetric saddle point and print order "
                                    "parameters, errors, the AT value and convergence.")
     add_model_args(p)
-    p.add_argument("--init", choices=("default", "multi"), default="default",
-                   help="'multi' tries an uninformed and an informed start and keeps the lowest free energy")
+    p.add_argument("--init", choices=("default", "multi"), default=None,
+                   help="RS start: 'multi' tries an uninformed and an informed start and keeps "
+                        "the lowest free energy (default: default; RS only)")
     p.add_argument("--tol", type=float, default=1e-11, help="tolerance on the undamped residual")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--rsb", type=int, choices=(0, 1), default=0,
-                   help="replica symmetry breaking steps: 0 (RS, default) or 1 (1RSB at the Parisi x "
+                   help="replica symmetry breaking steps: 0 (RS) or 1 (1RSB at the Parisi x "
                         "maximising f; finite beta only)")
+    add_output_args(p)
     p.set_defaults(func=run)
 
 
@@ -24,20 +27,26 @@ def run(args) -> int:
     """Run ``replicaquant solve`` with parsed ``args``; returns the exit status."""
     from ..rs import solve_rs
 
+    if args.rsb == 1 and args.init is not None:
+        conflict("--init chooses the RS start; it does nothing with --rsb 1")
+    if args.rsb == 1 and math.isinf(args.beta):
+        conflict("--rsb 1 needs a finite --beta (the beta = inf 1RSB is `replicaquant ground-state`"
+                 " where available)")
+    args.out = check_output_path(args.out)
     model = model_from_args(args)
     if args.rsb == 1:
         return _run_1rsb(model, args)
     sol = solve_rs(model, init="multi" if args.init == "multi" else None, tol=args.tol, warn=False)
-    if args.json:
-        d = {"model": repr(model), "levels": model.levels}
-        d.update(sol.as_dict())
-        print(dump_json(d))
-    else:
-        print(sol)
+    payload = {"model": repr(model), "levels": model.levels, "rsb_steps": 0}
+    payload.update(sol.as_dict())
+
+    def table() -> str:
         verdict = "RS stable (at < 1)" if sol.rs_stable else (
             "RS unstable: at = inf for discrete levels at beta = inf" if sol.at == float("inf")
             else "RS unstable (at >= 1): replica symmetry breaking expected")
-        print(f"  {'verdict':>15s} = {verdict}")
+        return f"{sol}\n  {'verdict':>15s} = {verdict}"
+
+    emit(args, payload, table)
     return 0 if sol.converged else 1
 
 
@@ -46,14 +55,14 @@ def _run_1rsb(model, args) -> int:
     from ..rsb import solve_1rsb
 
     sol = solve_1rsb(model, tol=max(args.tol, 1e-10), warn=False)
-    if args.json:
-        d = {"model": repr(model), "levels": model.levels, "rsb_steps": 1}
-        d.update(sol.as_dict())
-        print(dump_json(d))
-    else:
-        print(sol)
+    payload = {"model": repr(model), "levels": model.levels, "rsb_steps": 1}
+    payload.update(sol.as_dict())
+
+    def table() -> str:
         verdict = (f"1RSB: q1 - q0 = {sol.q1 - sol.q0:.4g} at x = {sol.x:.6g}, "
                    f"f_1RSB - f_RS = {sol.free_energy - sol.free_energy_rs:.4g} (>= 0)"
                    if sol.rsb else "RS: the 1RSB solution collapses to q1 = q0")
-        print(f"  {'verdict':>15s} = {verdict}")
+        return f"{sol}\n  {'verdict':>15s} = {verdict}"
+
+    emit(args, payload, table)
     return 0 if sol.converged else 1

@@ -3,10 +3,17 @@
 Every public module ``replicaquant.figures.<name>`` (name not starting with ``_``) has a module
 docstring (its first line is the one-line description) and exposes::
 
+    NAME = "<name>"
+    compute(quick=False) -> dict                  # every number the figure draws
+    claims(data) -> list[tuple[str, bool]]        # what the caption says, checked on the data
     make(out_dir, quick=False) -> list[pathlib.Path]
 
-writing ``<name>.png`` and the caption ``<name>.txt`` (possibly more files) into ``out_dir``.
-``quick=True`` uses coarse grids (the README's main command, a few minutes on 2 cores).
+``make`` writes ``<name>.png``, the caption ``<name>.txt`` and the data ``<name>.json`` into
+``out_dir`` (see :func:`replicaquant.figures._common.write_figure`: the figure, the caption and
+the claims are computed from exactly what the JSON holds, and the caption lists each claim with
+whether it holds).  ``quick=True`` uses coarse grids (the README's main command); a quick caption
+says what the quick size cannot show.  :func:`check_claims` re-evaluates the claims from a JSON
+file; ``tests/test_figure_claims.py`` asserts them for every figure.
 
 >>> from replicaquant.figures import available_figures, make_figures
 >>> available_figures()                                   # doctest: +SKIP
@@ -14,13 +21,15 @@ writing ``<name>.png`` and the caption ``<name>.txt`` (possibly more files) into
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pathlib
 import pkgutil
 import time
 from typing import Callable, Iterable
 
-__all__ = ["FigureError", "available_figures", "describe", "load", "make_figures", "write_index"]
+__all__ = ["FigureError", "available_figures", "describe", "load", "make_figures", "write_index",
+           "check_claims", "load_data"]
 
 
 class FigureError(RuntimeError):
@@ -53,6 +62,21 @@ def load(name: str):
 def describe(name: str) -> str:
     """First line of the module docstring of figure ``name`` (imports the module)."""
     return load(name).__doc__.strip().splitlines()[0]
+
+
+def load_data(path) -> dict:
+    """The JSON document ``<name>.json`` written next to a figure (``inf`` values restored)."""
+    from ._common import load_figure_json
+
+    return load_figure_json(path)
+
+
+def check_claims(name: str, path) -> list[tuple[str, bool]]:
+    """Re-evaluate the claims of figure ``name`` on the data stored in ``path`` (its JSON)."""
+    mod = load(name)
+    if not callable(getattr(mod, "claims", None)):
+        raise TypeError(f"figure module {name!r} has no claims(data)")
+    return [(str(d), bool(ok)) for d, ok in mod.claims(load_data(path)["data"])]
 
 
 def make_figures(out_dir="paper_figures", quick: bool = False, names: Iterable[str] | None = None,
@@ -106,7 +130,15 @@ def make_figures(out_dir="paper_figures", quick: bool = False, names: Iterable[s
             continue
         paths.extend(made)
         if log:
-            log(f"{name}: {time.perf_counter() - t0:.1f} s -> {', '.join(p.name for p in made)}")
+            note = ""
+            js = out / f"{name}.json"
+            if js in made:
+                with contextlib.suppress(Exception):
+                    cl = load_data(js).get("claims") or []
+                    bad = [d for d, ok in cl if not ok]
+                    note = f"; claims {len(cl) - len(bad)}/{len(cl)} hold" + (
+                        f" (FAILS: {'; '.join(bad)})" if bad else "")
+            log(f"{name}: {time.perf_counter() - t0:.1f} s -> {', '.join(p.name for p in made)}{note}")
     paths.append(write_index(out))
     if errors:
         raise FigureError(f"{len(errors)} figure(s) failed: " + "; ".join(

@@ -1,4 +1,4 @@
-"""(issue 6) RS vs 1RSB vs Monte Carlo across the AT line: errors, overlaps and P(q) at b = 2.
+"""RS vs 1RSB vs Monte Carlo across the AT line: errors, overlaps and P(q) at b = 2.
 
 Uniform 2-bit levels at alpha = 2, beta = 5, lam = 1e-3, noise_var = 0.1 (Gaussian teacher,
 rho = 1), as a function of the width omega through the AT line (omega_c ~ 2.3).  Panels:
