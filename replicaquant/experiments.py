@@ -169,21 +169,25 @@ def amp_vs_state_evolution(model, *, d: int, seeds, max_iter: int = 200,
 
 
 def mc_vs_theory(model, result, *, rsb: bool | None = None) -> dict:
-    """Compare a :class:`~replicaquant.montecarlo.MCResult` with RS and (where RS is unstable) 1RSB.
+    """Compare a :class:`~replicaquant.montecarlo.MCResult` with RS, 1RSB and the thermodynamic phase.
 
     Reference values (:func:`replicaquant.montecarlo.theory_observables`): RS at the nominal
-    teacher norm (``rs``), RS averaged over the instances' realised norms (``rs_realised``);
-    where the RS solution has ``at > 1`` (or ``rsb=True``) and ``beta`` is finite, the 1RSB
-    saddle point the same two ways (``rsb1``, ``rsb1_realised``).  ``preferred`` names the
+    teacher norm (``rs``), RS averaged over the instances' realised norms (``rs_realised``).
+    The phase of the model is :func:`replicaquant.phase.phase` (finite ``beta``; label RS,
+    d1RSB, 1RSB or FRSB).  Where replica symmetry is broken (label 1RSB/FRSB, or RS unstable
+    ``at > 1``; ``rsb=True`` forces it, ``rsb=False`` skips it) the 1RSB saddle point is the
+    reference the same two ways (``rsb1``, ``rsb1_realised``).  ``preferred`` names the
     reference the Monte Carlo should match: ``"rsb1_realised"`` when 1RSB breaks replica
-    symmetry (``q1 > q0``), else ``"rs_realised"``.  For each reference, ``z`` holds
-    ``(MC - theory)/s.e.`` per observable.
+    symmetry thermodynamically, else ``"rs_realised"`` (d1RSB: the free energy is RS, but the
+    sampler can be trapped in metastable states -- see ``notes``).  For each reference, ``z``
+    holds ``(MC - theory)/s.e.`` per observable.
 
     Returns
     -------
     dict
-        ``{"rs", "rs_at", "rs_stable", "rs_converged", "rs_realised", "rsb1", "rsb1_realised",
-        "rsb1_breaks_symmetry", "preferred", "z", "finite_size_note"}``
+        ``{"rs", "rs_at", "rs_stable", "rs_converged", "rs_message", "rs_realised", "phase",
+        "rsb1", "rsb1_realised", "rsb1_breaks_symmetry", "preferred", "z", "notes",
+        "finite_size_note"}``
     """
     from .montecarlo import OBSERVABLES, theory_observables
     from .rs import solve_rs
@@ -193,17 +197,42 @@ def mc_vs_theory(model, result, *, rsb: bool | None = None) -> dict:
     out = {"rs": theory_observables(sol), "rs_at": float(sol.at), "rs_stable": bool(sol.rs_stable),
            "rs_converged": bool(sol.converged), "rs_message": sol.message,
            "rs_realised": theory_at_teacher_norms(model, rhos) if rhos else None,
-           "rsb1": None, "rsb1_realised": None, "rsb1_breaks_symmetry": False}
-    want_rsb = (not sol.rs_stable) if rsb is None else bool(rsb)
-    if want_rsb and math.isfinite(model.beta):
-        from .rsb import solve_1rsb
+           "phase": None, "rsb1": None, "rsb1_realised": None, "rsb1_breaks_symmetry": False}
+    notes = []
+    report = None
+    if math.isfinite(model.beta) and rsb is not False:
+        from .phase import phase as thermodynamic_phase
 
-        s1 = solve_1rsb(model, warn=False)
+        try:
+            report = thermodynamic_phase(model, warn=False)
+        except (ValueError, RuntimeError, ArithmeticError) as exc:  # reported, not fatal
+            notes.append(f"phase classification failed: {exc}")
+        if report is not None:
+            out["phase"] = report.as_dict()
+    broken = report is not None and report.label in ("1RSB", "FRSB")
+    want_rsb = (broken or not sol.rs_stable) if rsb is None else bool(rsb)
+    if want_rsb and math.isfinite(model.beta):
+        if report is not None and report.rsb is not None and broken:
+            s1 = report.rsb
+        else:
+            from .rsb import solve_1rsb
+
+            s1 = solve_1rsb(model, warn=False)
         out["rsb1"] = theory_observables(s1) | {"q0": float(s1.q0), "q1": float(s1.q1),
                                                 "x": float(s1.x), "converged": bool(s1.converged)}
         out["rsb1_breaks_symmetry"] = bool(s1.converged and s1.rsb)
         if rhos and out["rsb1_breaks_symmetry"]:
             out["rsb1_realised"] = theory_at_teacher_norms(model, rhos, rsb=True)
+    if report is not None:
+        if report.label == "FRSB":
+            notes.append("phase FRSB: the 1RSB values are the first step of full RSB (an "
+                         "approximation); small residual differences are expected")
+        elif report.label == "d1RSB":
+            notes.append("phase d1RSB: the equilibrium is RS, but an exponential number of "
+                         "metastable states traps local dynamics; Monte Carlo may not reach it")
+        elif report.label == "RS" and not sol.rs_stable:
+            notes.append("RS is locally unstable (at > 1) but the phase classification found no "
+                         "1RSB branch")
     refs = {"rs": out["rs"],
             "rs_realised": out["rs_realised"]["values"] if out["rs_realised"] else None,
             "rsb1": out["rsb1"],
@@ -215,7 +244,8 @@ def mc_vs_theory(model, result, *, rsb: bool | None = None) -> dict:
         z[name] = {k: (None if (e := getattr(result, k + "_err")) <= 0 else
                        (getattr(result, k) - ref[k]) / e) for k in OBSERVABLES if k in ref}
     out["z"] = z
-    if out["rsb1_breaks_symmetry"]:
+    thermo_rsb = out["rsb1_breaks_symmetry"] and (report is None or broken)
+    if thermo_rsb:
         out["preferred"] = "rsb1_realised" if out["rsb1_realised"] else "rsb1"
     else:
         out["preferred"] = "rs_realised" if out["rs_realised"] else "rs"
@@ -228,5 +258,6 @@ def mc_vs_theory(model, result, *, rsb: bool | None = None) -> dict:
                 f" (the '{out['preferred']}' column removes the latter); largest |z| there = "
                 f"{zmax:.1f}. Check the trend with two or more --d (e.g. {result.d} and "
                 f"{4 * result.d}) before reading a deviation as a disagreement with theory.")
+    out["notes"] = notes
     out["finite_size_note"] = note
     return out

@@ -138,7 +138,6 @@ CONFLICTS = [
     (SOLVE + ["--levels", "-1", "1", "--bits", "3"], "--bits"),
     (SOLVE + ["--gamma", "1.5"], "--gamma"),
     (SOLVE + ["--rsb", "1", "--init", "multi"], "--init"),
-    (SOLVE[:4] + ["inf", "--rsb", "1"], "--rsb"),
     (MC + ["--beta-min", "1"], "--beta-min"),
     (AMP + ["--teacher", "levels", "--rho", "2"], "--rho"),
     (STE + ["--clip", "1"], "--clip"),
@@ -278,3 +277,20 @@ def test_mc_out_is_atomic_json(tmp_path, capsys):
     d = json.loads(f.read_text())
     assert d["mc"]["d"] == 20 and "theory" in d
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mc.json"]  # no temporary left
+
+
+def test_mc_past_the_at_line_compares_with_1rsb_and_notes_finite_size(capsys):
+    # b = 2, omega = 3: at = 1.67 > 1 (RS unstable); the reference must include 1RSB, the
+    # thermodynamic phase must be reported, and d = 20 gets a finite-size note
+    argv = [a for a in MC if a not in ("--rsb", "never")] + ["--width", "3", "--json"]
+    code, out, _ = _run(argv, capsys)
+    assert code == 0
+    th = json.loads(out)["theory"]
+    assert th["rs_at"] > 1 and not th["rs_stable"]
+    assert th["rsb1"] is not None and th["rsb1"]["q1"] > th["rsb1"]["q0"]
+    assert th["phase"]["label"] in ("1RSB", "FRSB") and th["preferred"].startswith("rsb1")
+    assert "d = 20 is small" in th["finite_size_note"]
+    # the realised-norm reference is the theory at each instance's |w0|^2/d
+    assert len(th["rs_realised"]["rhos"]) == 2 and th["rs_realised"]["realised"] is True
+    code, out, _ = _run(argv[:-1], capsys)
+    assert "1RSB reference" in out and "thermodynamic phase" in out and "finite-size" in out

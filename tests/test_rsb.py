@@ -424,4 +424,5 @@ def test_cli_solve_rsb1():
     d = json.loads(r.stdout)
     assert d["rsb"] is True and 0 < d["x"] < 1 and d["q1"] > d["q0"]
     assert d["free_energy"] > d["free_energy_rs"]
-    assert main(["solve", "--alpha", "2", "--beta", "inf", "--rsb", "1"]) == 2
+    # beta = inf: the zero-temperature 1RSB (rsb_zero) through solve_1rsb's dispatch
+    assert main(["solve", "--alpha", "2", "--beta", "inf", "--rsb", "1", "--json"]) == 0

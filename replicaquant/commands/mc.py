@@ -33,7 +33,8 @@ def register(sub) -> None:
     g.add_argument("--replicas", type=int, default=2, help="independent replicas per instance")
     g.add_argument("--seed", type=int, default=0, help="master seed")
     g.add_argument("--rsb", choices=("auto", "always", "never"), default="auto",
-                   help="1RSB reference: where RS is unstable (auto), always, or never")
+                   help="1RSB reference and phase classification: auto (1RSB where the phase "
+                        "is 1RSB/FRSB or at > 1), always, or never (RS only, no rq.phase)")
     add_output_args(p)
     add_progress_arg(p)
     p.set_defaults(func=run)
@@ -61,8 +62,14 @@ def _table(res, cmp) -> str:
         else:
             lines += ["", "1RSB reference: the 1RSB solution collapses onto RS (q1 = q0)"
                       + ("" if r1["converged"] else "; 1RSB solve NOT converged")]
-    lines += ["", f"compare with: {cmp['preferred']} (the thermodynamically relevant theory at "
+    ph = cmp["phase"]
+    if ph is not None:
+        lines += ["", f"thermodynamic phase (rq.phase): {ph['label']}"
+                  + (f", {ph['transition']} transition" if ph["transition"] else "")
+                  + f"; {ph['message']}"]
+    lines += [f"compare with: {cmp['preferred']} (the thermodynamically relevant theory at "
               "the instances' teacher norms)"]
+    lines += ["note: " + n for n in cmp["notes"]]
     if res.swap_acceptance.size and res.swap_acceptance.min() < 0.05:
         lines.append("note: some tempering swaps are almost never accepted; use more --temps or a "
                      "larger --beta-min (the ladder needs ~sqrt(d) temperatures)")

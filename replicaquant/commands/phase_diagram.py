@@ -5,9 +5,11 @@ Every model parameter accepts a *value list*: one or more tokens, each a number 
 * ``start:stop:num``      -- ``num`` evenly spaced values, both ends included (``numpy.linspace``);
 * ``start:stop:num:log``  -- ``num`` log-spaced values, both ends included (``numpy.geomspace``).
 
-Tokens are concatenated in the order given (``--width 0.2:1:5 2 3``).  Parameters with several
-values become sweep axes in the fixed order ``bits, width, gamma, scale, alpha, beta, lam,
-noise_var, rho``; the continuation axis is the last *multi-valued* one.
+Tokens are concatenated in the order given (``--width 0.2:1:5 2 3``).  The options are the
+numeric axes of :data:`replicaquant.axes.AXES` (one meaning per axis for every quantizer family:
+``--width`` is the outer level ``max|c_k|``, also for Lloyd-Max levels; ``--T`` is ``1/beta``).
+Parameters with several values become sweep axes in the registry order ``bits, width, gamma,
+scale, alpha, beta, T, lam, noise_var, rho``; the continuation axis is the last *multi-valued* one.
 """
 from __future__ import annotations
 
@@ -18,10 +20,15 @@ import urllib.parse
 
 import numpy as np
 
-#: (option dest, sweep axis name, integer?) in axis order.
-_PARAMS = (("bits", "bits", True), ("width", "width", False), ("gamma", "gamma", False),
-           ("scale", "scale", False), ("alpha", "alpha", False), ("beta", "beta", False),
-           ("lam", "lam", False), ("noise_var", "noise_var", False), ("rho", "rho", False))
+def _params():
+    """``(option dest, axis name, integer?)`` of every numeric axis, in registry order."""
+    from ..axes import AXES
+
+    return tuple((name, name, ax.kind == "int") for name, ax in AXES.items() if ax.kind != "object")
+
+
+#: effective defaults of the axes given no value (per family where it matters)
+_DEFAULTS = {"bits": "2", "lam": "0", "noise_var": "0", "rho": "1"}
 
 
 def parse_token(token: str, name: str = "value") -> list[float]:
@@ -85,26 +92,26 @@ def register(sub) -> None:
                     "(forward and backward passes), checkpoints and a process pool or Dask "
                     "cluster. VALUES: numbers and/or ranges start:stop:num (inclusive linspace) "
                     "or start:stop:num:log (geomspace). Multi-valued parameters become axes in "
-                    "the order bits, width, gamma, scale, alpha, beta, lam, noise_var, rho; the "
-                    "last multi-valued one is the continuation axis.")
+                    "the order bits, width, gamma, scale, alpha, beta, T, lam, noise_var, rho; "
+                    "the last multi-valued one is the continuation axis.")
     g = p.add_argument_group("model (each option takes VALUES)")
     g.add_argument("--quantizer", choices=("uniform", "power", "lloyd"), default="uniform",
-                   help="level family: uniform (--width), power (--width, --gamma), lloyd (--scale)")
-    g.add_argument("--bits", nargs="+", default=["2"], metavar="VALUES", help="bits (default 2)")
-    g.add_argument("--width", nargs="+", default=None, metavar="VALUES",
-                   help="half-range omega (uniform/power; default 1.5)")
-    g.add_argument("--gamma", nargs="+", default=None, metavar="VALUES",
-                   help="power-family shape (power only; default 2)")
-    g.add_argument("--scale", nargs="+", default=None, metavar="VALUES",
-                   help="Gaussian source std of the Lloyd-Max levels (lloyd only; default 1)")
-    g.add_argument("--alpha", nargs="+", required=True, metavar="VALUES", help="samples per dimension")
-    g.add_argument("--beta", nargs="+", required=True, metavar="VALUES",
-                   help="inverse temperature ('inf' allowed)")
-    g.add_argument("--lam", nargs="+", default=["0"], metavar="VALUES", help="ridge penalty (default 0)")
-    g.add_argument("--noise-var", nargs="+", default=["0"], metavar="VALUES",
-                   help="label noise variance (default 0)")
-    g.add_argument("--rho", nargs="+", default=["1"], metavar="VALUES",
-                   help="Gaussian teacher variance (default 1)")
+                   help="level family: uniform (--width), power (--width, --gamma), lloyd "
+                        "(--width = outer level, or --scale = source std)")
+    helps = {"bits": "bits b (default: 2)",
+             "width": "outer level max|c_k| (half-range omega) for every family (default: 1.5; "
+                      "lloyd: the levels of a unit-variance source)",
+             "gamma": "power-family shape, --quantizer power only (default: 2)",
+             "scale": "Gaussian source std of the Lloyd-Max levels, --quantizer lloyd only "
+                      "(default: 1)",
+             "alpha": "samples per dimension n/d (required)",
+             "beta": "inverse temperature ('inf' allowed); give --beta or --T",
+             "T": "temperature 1/beta (0 allowed: beta = inf); instead of --beta",
+             "lam": "ridge penalty (default: 0)", "noise_var": "label noise variance (default: 0)",
+             "rho": "Gaussian teacher variance (default: 1)"}
+    for dest, _axis, _integer in _params():
+        g.add_argument("--" + dest.replace("_", "-"), dest=dest, nargs="+", default=None,
+                       metavar="VALUES", required=(dest == "alpha"), help=helps.get(dest, dest))
     r = p.add_argument_group("run")
     r.add_argument("--out", default=None, metavar="FILE.nc",
                    help="netCDF output (written atomically; checkpoints in FILE.nc.parts/, "
@@ -130,43 +137,53 @@ def register(sub) -> None:
 
 
 def _values_of(args) -> dict:
-    """``{axis name: list of values}`` of every parameter that applies to the quantizer family."""
+    """``{axis name: list of values}`` of every parameter given or defaulted for the family."""
     qname = args.quantizer
-    raw = {"bits": args.bits, "width": args.width or (["1.5"] if qname != "lloyd" else None),
-           "gamma": args.gamma or (["2"] if qname == "power" else None),
-           "scale": args.scale or (["1"] if qname == "lloyd" else None),
-           "alpha": args.alpha, "beta": args.beta, "lam": args.lam, "noise_var": args.noise_var,
-           "rho": args.rho}
+    raw = {dest: getattr(args, dest) for dest, _, _ in _params()}
+    for k, v in _DEFAULTS.items():
+        if raw.get(k) is None:
+            raw[k] = [v]
+    if qname != "lloyd" and raw["width"] is None:
+        raw["width"] = ["1.5"]
+    if qname == "power" and raw["gamma"] is None:
+        raw["gamma"] = ["2"]
     values = {}
-    for dest, axis, integer in _PARAMS:
-        if raw[dest] is not None:
+    for dest, axis, integer in _params():
+        if raw.get(dest) is not None:
             values[axis] = parse_values(raw[dest], "--" + dest.replace("_", "-"), integer)
     return values
 
 
 def build_sweep(args):
-    """``(base_model, axes)`` from the parsed options (``ValueError`` on bad input)."""
+    """``(base_model, axes)`` from the parsed options (``ValueError`` on bad input).
+
+    The base model is the family's default quantizer with every parameter set to its first
+    value through :func:`replicaquant.axes.with_params` (so each option means what the axis
+    registry says); the multi-valued parameters are the sweep axes.
+    """
+    from ..axes import with_params
     from ..model import Model
     from ..quantizers import LloydMaxQuantizer, PowerQuantizer, UniformQuantizer
-    from ..teachers import GaussianTeacher
+    from ._common import conflict
 
     qname = args.quantizer
     if qname != "power" and args.gamma is not None:
-        raise ValueError("--gamma applies only to --quantizer power")
+        conflict("--gamma applies only to --quantizer power")
     if qname != "lloyd" and args.scale is not None:
-        raise ValueError("--scale applies only to --quantizer lloyd")
-    if qname == "lloyd" and args.width is not None:
-        raise ValueError("--width does not apply to --quantizer lloyd (use --scale)")
+        conflict("--scale applies only to --quantizer lloyd")
+    if qname == "lloyd" and args.width is not None and args.scale is not None:
+        conflict("--width (outer level) and --scale (source std) both set the Lloyd-Max levels; "
+                 "give one")
+    if args.beta is not None and args.T is not None:
+        conflict("--beta and --T (= 1/beta) are the same parameter; give one")
+    if args.beta is None and args.T is None:
+        raise ValueError("--beta (or --T) is required")
     values = _values_of(args)
     first = {k: v[0] for k, v in values.items()}
-    if qname == "uniform":
-        quant = UniformQuantizer(first["bits"], first["width"])
-    elif qname == "power":
-        quant = PowerQuantizer(first["bits"], first["width"], first["gamma"])
-    else:
-        quant = LloydMaxQuantizer(first["bits"], first["scale"])
-    model = Model(quantizer=quant, alpha=first["alpha"], beta=first["beta"], lam=first["lam"],
-                  noise_var=first["noise_var"], teacher=GaussianTeacher(first["rho"]))
+    quant = {"uniform": lambda: UniformQuantizer(2, 1.5), "power": lambda: PowerQuantizer(2, 1.5, 2.0),
+             "lloyd": lambda: LloydMaxQuantizer(2, 1.0)}[qname]()
+    base = Model(quantizer=quant, alpha=1.0, beta=1.0)
+    model = with_params(base, first)
     axes = {k: v for k, v in values.items() if len(v) > 1}
     if not axes:
         raise ValueError("phase-diagram needs at least one parameter with several values "

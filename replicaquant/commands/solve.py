@@ -18,7 +18,7 @@ def register(sub) -> None:
     p.add_argument("--tol", type=float, default=1e-11, help="tolerance on the undamped residual")
     p.add_argument("--rsb", type=int, choices=(0, 1), default=0,
                    help="replica symmetry breaking steps: 0 (RS) or 1 (1RSB at the Parisi x "
-                        "maximising f; finite beta only)")
+                        "maximising f; at beta = inf the zero-temperature 1RSB at y = beta x)")
     add_output_args(p)
     p.set_defaults(func=run)
 
@@ -29,9 +29,6 @@ def run(args) -> int:
 
     if args.rsb == 1 and args.init is not None:
         conflict("--init chooses the RS start; it does nothing with --rsb 1")
-    if args.rsb == 1 and math.isinf(args.beta):
-        conflict("--rsb 1 needs a finite --beta (the beta = inf 1RSB is `replicaquant ground-state`"
-                 " where available)")
     args.out = check_output_path(args.out)
     model = model_from_args(args)
     if args.rsb == 1:
@@ -59,9 +56,14 @@ def _run_1rsb(model, args) -> int:
     payload.update(sol.as_dict())
 
     def table() -> str:
-        verdict = (f"1RSB: q1 - q0 = {sol.q1 - sol.q0:.4g} at x = {sol.x:.6g}, "
-                   f"f_1RSB - f_RS = {sol.free_energy - sol.free_energy_rs:.4g} (>= 0)"
-                   if sol.rsb else "RS: the 1RSB solution collapses to q1 = q0")
+        if math.isinf(model.beta):  # zero-temperature 1RSB (energies, y = beta x)
+            verdict = (f"1RSB: Q - q0 = {sol.Q - sol.q0:.4g} at y = {sol.y:.6g}, "
+                       f"e_1RSB - e_RS = {sol.energy - sol.energy_rs:.4g}"
+                       if sol.rsb else "RS: the 1RSB solution collapses to Q = q0")
+        else:
+            verdict = (f"1RSB: q1 - q0 = {sol.q1 - sol.q0:.4g} at x = {sol.x:.6g}, "
+                       f"f_1RSB - f_RS = {sol.free_energy - sol.free_energy_rs:.4g} (>= 0)"
+                       if sol.rsb else "RS: the 1RSB solution collapses to q1 = q0")
         return f"{sol}\n  {'verdict':>15s} = {verdict}"
 
     emit(args, payload, table)
