@@ -47,7 +47,9 @@ import dataclasses
 import hashlib
 import io
 import json
+import math
 import os
+import re
 import shutil
 import sys
 import warnings
@@ -60,13 +62,14 @@ from ._io import atomic_path, atomic_write_bytes
 from ._validation import check_int
 from .axes import AXES, INT_AXES, OBJECT_AXES, REAL_AXES, with_params
 from .continuation import follow, hysteresis, same_branch
-from .errors import CheckpointError, CheckpointWarning
+from .errors import CheckpointError, CheckpointWarning, ResourceError
 from .model import Model
 from .quantizers import BaseQuantizer
 from .rs import RSSolution, feasible, solve_rs
 from .teachers import DiscreteTeacher, GaussianTeacher
 
 __all__ = ["sweep", "CheckpointError", "CheckpointWarning", "METHOD_CODES", "SWEEP_AXES",
+           "SCHEDULER_TIMEOUT", "check_size", "estimate_memory", "memory_budget",
            "load_sweep"]
 
 #: Parameters that may be swept (``sweep(model, <name>=values)``): the names of the one axis
@@ -288,6 +291,17 @@ def _write_netcdf_atomic(ds, path: Path) -> None:
         ds.to_netcdf(tmp, engine="scipy")
 
 
+_CHUNK_NAME = re.compile(r"chunk_[0-9]{6,}\.npz")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _plain_child(name: str) -> bool:
+    """A plain file name: no separators, not ``.``/``..``, not absolute, no NUL."""
+    return (isinstance(name, str) and name not in ("", ".", "..") and "\x00" not in name
+            and "/" not in name and "\\" not in name and os.sep not in name
+            and (os.altsep is None or os.altsep not in name) and not os.path.isabs(name))
+
+
 class _Checkpoint:
     """Chunked checkpoint store ``<out>.parts/``: ``manifest.json`` + ``chunk_NNNNNN.npz``."""
 
@@ -309,13 +323,27 @@ class _Checkpoint:
         atomic_write_bytes(self.manifest_path, json.dumps(doc, indent=1).encode())
 
     def load(self) -> dict:
-        """Validate the directory and return ``{line: {var: array}}`` of the finished lines."""
+        """Validate the directory and return ``{line: {var: array}}`` of the finished lines.
+
+        The manifest is untrusted input: :meth:`_entries` checks every field and only plain
+        child file names of the parts directory are ever opened or renamed.
+        """
+        if self.dir.is_symlink():
+            raise CheckpointError(f"{self.dir} is a symbolic link; checkpoints are only kept in a "
+                                  "real directory -- delete it or choose another out")
         if not self.dir.exists():
             self.dir.mkdir()
             self._write_manifest()
             return {}
-        for tmp in self.dir.glob(".*.tmp"):  # left by a killed run mid-write
-            tmp.unlink()
+        if not self.dir.is_dir():
+            raise CheckpointError(f"{self.dir} exists and is not a directory -- delete it or choose "
+                                  "another out")
+        for tmp in self.dir.glob(".*.tmp"):  # left by a killed run mid-write (unlink: the link only)
+            if _plain_child(tmp.name) and (tmp.is_symlink() or tmp.is_file()):
+                tmp.unlink()
+        if self.manifest_path.is_symlink():
+            raise CheckpointError(f"{self.manifest_path} is a symbolic link; delete {self.dir} to "
+                                  "start the sweep afresh")
         if not self.manifest_path.exists():
             if any(self.dir.iterdir()):
                 raise CheckpointError(f"{self.dir} exists but has no manifest.json; it is not a "
@@ -324,11 +352,10 @@ class _Checkpoint:
             return {}
         try:
             doc = json.loads(self.manifest_path.read_text())
-            stored_hash = doc["definition_hash"]
-            chunks = list(doc["chunks"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
             raise CheckpointError(f"{self.manifest_path} is unreadable ({exc}); delete {self.dir} "
                                   "to start the sweep afresh") from None
+        stored_hash, chunks = self._header(doc)
         if stored_hash != self.hash:
             raise CheckpointError(
                 f"{self.dir} holds checkpoints of a different sweep (definition hash "
@@ -337,10 +364,13 @@ class _Checkpoint:
         done: dict = {}
         good = []
         ids = [int(p.stem.split("_")[1]) for p in self.dir.glob("chunk_*.npz")
-               if p.stem.split("_")[1].isdigit()]
-        self.next_id = max(ids + [-1] + [c.get("id", -1) for c in chunks]) + 1
+               if _CHUNK_NAME.fullmatch(p.name)]
+        self.next_id = max(ids + [-1] + [c["id"] for c in chunks]) + 1
         for entry in chunks:
             path = self.dir / entry["file"]
+            if path.is_symlink():
+                raise CheckpointError(f"checkpoint chunk {path} is a symbolic link (manifest "
+                                      f"tampered?); delete {self.dir} to start the sweep afresh")
             try:
                 data = path.read_bytes()
             except OSError:
@@ -355,8 +385,8 @@ class _Checkpoint:
             else:
                 try:
                     arrays = self._parse(data, entry["lines"])
-                except (ValueError, KeyError, OSError) as exc:
-                    reason = f"unreadable ({exc})"
+                except Exception as exc:  # noqa: BLE001 - any garbage in a chunk is "unreadable"
+                    reason = f"unreadable ({type(exc).__name__}: {exc})"
             if reason is not None:
                 bad = path.with_name(path.name + ".corrupt")
                 os.replace(path, bad)
@@ -372,6 +402,55 @@ class _Checkpoint:
         else:
             self.chunks = chunks
         return done
+
+    def _header(self, doc) -> tuple[str, list]:
+        """``(definition_hash, chunks)`` of a manifest after checking every field's type and
+        range; anything malformed is a :class:`CheckpointError` naming the field."""
+        def bad(what):
+            return CheckpointError(f"{self.manifest_path} is malformed: {what}; delete {self.dir} "
+                                   "to start the sweep afresh")
+
+        if not isinstance(doc, dict):
+            raise bad(f"expected a JSON object, got {type(doc).__name__}")
+        stored_hash = doc.get("definition_hash")
+        if not isinstance(stored_hash, str):
+            raise bad("'definition_hash' missing or not a string")
+        if stored_hash != self.hash:
+            return stored_hash, []
+        chunks = doc.get("chunks")
+        if not isinstance(chunks, list):
+            raise bad("'chunks' missing or not a list")
+        seen_files, seen_lines, seen_ids = set(), set(), set()
+        for k, entry in enumerate(chunks):
+            where = f"chunks[{k}]"
+            if not isinstance(entry, dict):
+                raise bad(f"{where} is {'null' if entry is None else type(entry).__name__}, "
+                          "not an object")
+            for key, kind in (("id", int), ("file", str), ("lines", list), ("bytes", int),
+                              ("sha256", str)):
+                if key not in entry:
+                    raise bad(f"{where} has no '{key}'")
+                v = entry[key]
+                if not isinstance(v, kind) or isinstance(v, bool):
+                    raise bad(f"{where}['{key}'] must be a {kind.__name__}, got {type(v).__name__}")
+            name = entry["file"]
+            if not _plain_child(name) or not _CHUNK_NAME.fullmatch(name):
+                raise bad(f"{where}['file'] = {name!r} is not a plain chunk file name "
+                          "(chunk_NNNNNN.npz inside the parts directory)")
+            if entry["id"] < 0 or entry["id"] in seen_ids:
+                raise bad(f"{where}['id'] = {entry['id']} is negative or repeated")
+            if entry["bytes"] < 0 or not _SHA256.fullmatch(entry["sha256"]):
+                raise bad(f"{where} has a negative size or a malformed sha256")
+            lines = entry["lines"]
+            if not lines or not all(isinstance(v, int) and not isinstance(v, bool)
+                                    and 0 <= v < self.n_lines for v in lines):
+                raise bad(f"{where}['lines'] must be line indices in [0, {self.n_lines})")
+            if name in seen_files or seen_lines.intersection(lines) or len(set(lines)) != len(lines):
+                raise bad(f"{where} repeats a file or lines of another chunk")
+            seen_files.add(name)
+            seen_lines.update(lines)
+            seen_ids.add(entry["id"])
+        return stored_hash, chunks
 
     def _parse(self, data: bytes, lines) -> dict:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
@@ -406,6 +485,10 @@ class _Checkpoint:
 # execution back-ends
 
 
+#: seconds to wait for a Dask scheduler given by address before giving up with one clear error
+SCHEDULER_TIMEOUT = 5.0
+
+
 def _dask_client(scheduler):
     try:
         import distributed
@@ -415,9 +498,59 @@ def _dask_client(scheduler):
     if isinstance(scheduler, distributed.Client):
         return scheduler, False
     if isinstance(scheduler, str):
-        return distributed.Client(scheduler), True
+        try:
+            return distributed.Client(scheduler, timeout=SCHEDULER_TIMEOUT), True
+        except (OSError, TimeoutError, ValueError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ValueError(f"scheduler: cannot connect to Dask scheduler {scheduler!r} within "
+                             f"{SCHEDULER_TIMEOUT:g} s ({reason[:200]})") from None
     raise ValueError(f"scheduler must be an address string ('tcp://host:port') or a "
                      f"distributed.Client, got {type(scheduler).__name__}")
+
+
+_PR_SET_PDEATHSIG = 1       # linux/prctl.h
+_WATCHDOG_INTERVAL = 0.5    # seconds between parent checks in pool workers
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Pool-worker initializer: never outlive the parent process.
+
+    On Linux the kernel is asked to SIGKILL the worker when its parent dies
+    (``prctl(PR_SET_PDEATHSIG)`` via ctypes); everywhere a daemon thread polls ``os.getppid()``
+    every 0.5 s and exits the worker when the parent has gone (re-parented).
+    """
+    import signal
+    import threading
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the watchdog remains
+            pass
+    if os.getppid() != parent_pid:  # the parent died before we got here
+        os._exit(1)
+
+    def watch():
+        import time
+
+        while True:
+            time.sleep(_WATCHDOG_INTERVAL)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="replicaquant-parent-watchdog", daemon=True).start()
+
+
+def _stop_pool(pool) -> None:
+    """Terminate the workers of a ``ProcessPoolExecutor`` now (an exit path other than success)."""
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.terminate()
+        except (OSError, AttributeError):  # pragma: no cover - already gone
+            pass
 
 
 def _iter_results(tasks, client, workers, first_model, kw):
@@ -445,13 +578,180 @@ def _iter_results(tasks, client, workers, first_model, kw):
     # Compile / load the Numba kernels once in the parent so that forked workers inherit them.
     solve_rs(first_model, warn=False, **kw)
     n = min(workers, len(tasks))
-    pool = ProcessPoolExecutor(max_workers=n)
+    pool = ProcessPoolExecutor(max_workers=n, initializer=_worker_init, initargs=(os.getpid(),))
+    done = False
     try:
         futs = {pool.submit(_solve_line, *args): line for line, args in tasks}
         for fut in as_completed(futs):
             yield futs[fut], fut.result()
+        done = True
     finally:
+        if not done:  # error, KeyboardInterrupt or the consumer stopped: stop the workers now
+            _stop_pool(pool)
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# resources and paths, checked before any work
+
+#: rough bytes per grid point (result arrays in the line results, the stacked dataset and the
+#: netCDF write) per stored variable, and per point of a line being solved (solution objects)
+_BYTES_PER_VALUE = 8 * 4
+_BYTES_PER_LINE_POINT = 4096
+
+
+def memory_budget(max_memory=None) -> int:
+    """The memory budget of a sweep in bytes.
+
+    ``max_memory`` (bytes, or a string such as ``"8G"``) if given, else the environment variable
+    ``REPLICAQUANT_MAX_MEMORY`` (same syntax), else half of the physical memory (12 GiB on a
+    24 GiB machine; 8 GiB if it cannot be determined).
+    """
+    src = "max_memory"
+    if max_memory is None:
+        max_memory = os.environ.get("REPLICAQUANT_MAX_MEMORY")
+        src = "REPLICAQUANT_MAX_MEMORY"
+    if max_memory is None:
+        try:
+            return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")) // 2
+        except (ValueError, OSError, AttributeError):  # pragma: no cover
+            return 8 << 30
+    if isinstance(max_memory, str):
+        text = max_memory.strip().upper().removesuffix("B")
+        mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}.get(text[-1:], 1)
+        try:
+            value = float(text[:-1] if mult > 1 else text) * mult
+        except ValueError:
+            raise ValueError(f"{src} must be a number of bytes (e.g. 8e9 or '8G'), got {max_memory!r}") from None
+    else:
+        from ._validation import check_real
+
+        value = check_real(src, max_memory, low=0.0, low_inclusive=False)
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{src} must be a positive number of bytes, got {max_memory!r}")
+    return int(value)
+
+
+def _fmt_bytes(n: float) -> str:
+    for unit, size in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{int(n)} B"
+
+
+def estimate_memory(lengths: dict, *, bidirectional=True, workers: int = 1) -> int:
+    """Rough peak memory (bytes) of a sweep with axes of the given lengths.
+
+    ``n_points * n_variables * 32`` (result arrays, dataset, file write) plus
+    ``line_length * 4096 * min(workers, n_lines)`` (solutions of the lines being solved), with
+    ``n_variables`` = 54 (bidirectional) or 35 (forward only).
+    """
+    sizes = [int(v) for v in lengths.values()]
+    n_points = math.prod(sizes) if sizes else 0
+    line_len = sizes[-1] if sizes else 0
+    n_lines = n_points // line_len if line_len else 0
+    n_vars = len(_var_names(bidirectional))
+    return int(n_points * n_vars * _BYTES_PER_VALUE
+               + line_len * _BYTES_PER_LINE_POINT * max(1, min(workers, n_lines)))
+
+
+def check_size(lengths: dict, *, bidirectional=True, workers: int = 1, max_memory=None) -> int:
+    """Refuse a sweep grid that would not fit in memory, before anything is allocated.
+
+    Parameters
+    ----------
+    lengths : dict
+        ``{axis name: number of values}`` in axis order (the last is the continuation axis).
+    bidirectional, workers :
+        As for :func:`sweep`.
+    max_memory : int or str, optional
+        Budget (see :func:`memory_budget`).
+
+    Returns
+    -------
+    int
+        The estimate (:func:`estimate_memory`), when within the budget.
+
+    Raises
+    ------
+    replicaquant.errors.ResourceError
+        (a ``ValueError``) naming the largest axis, the grid size, the estimate and the budget.
+    """
+    est = estimate_memory(lengths, bidirectional=bidirectional, workers=workers)
+    budget = memory_budget(max_memory)
+    if est > budget:
+        name, size = max(lengths.items(), key=lambda kv: kv[1])
+        n_points = math.prod(int(v) for v in lengths.values())
+        raise ResourceError(
+            f"{name}: {size} values make a sweep grid of {n_points} points, estimated to need "
+            f"{_fmt_bytes(est)}, over the memory budget of {_fmt_bytes(budget)} (raise it with "
+            "max_memory= or REPLICAQUANT_MAX_MEMORY, or use fewer points)")
+    return est
+
+
+def _axis_lengths(axes: dict) -> dict:
+    """``{name: len(values)}`` of the axes that have a length (the others fail validation later)."""
+    out = {}
+    for name, values in axes.items():
+        try:
+            if not isinstance(values, (str, bytes)):
+                out[name] = len(values)
+        except TypeError:
+            pass
+    return out
+
+
+def _check_out(out) -> Path:
+    """Validate an output path before computing: a non-empty path whose parent directory exists
+    and is writable (probed with a temporary file) and which is not a directory."""
+    if not isinstance(out, (str, os.PathLike)):
+        raise ValueError(f"out must be a file path, got {type(out).__name__}")
+    text = os.fspath(out)
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"out must be a non-empty file path, got {out!r}")
+    if "\x00" in text:
+        raise ValueError("out must not contain NUL characters")
+    path = Path(text)
+    if path.is_dir():
+        raise ValueError(f"out: {path} is a directory (give a file name, e.g. {path / 'sweep.nc'})")
+    if path.exists() and not path.is_file():
+        raise ValueError(f"out: {path} exists and is not a regular file")
+    parent = path.parent
+    if not parent.is_dir():
+        raise ValueError(f"out: directory {parent} does not exist")
+    import tempfile
+
+    try:
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".probe")
+    except OSError as exc:
+        raise ValueError(f"out: cannot write in directory {parent} ({exc.strerror or exc})") from None
+    os.close(fd)
+    os.unlink(probe)
+    return path
+
+
+def _check_solver_kwargs(kw: dict) -> dict:
+    """Type/range checks of the solver options (messages name ``solver_kwargs[...]``)."""
+    from ._validation import check_real
+
+    out = {}
+    for k, v in kw.items():
+        name = f"solver_kwargs[{k!r}]"
+        if k != "fallback" and not isinstance(v, (int, float, np.integer, np.floating)):
+            raise ValueError(f"{name} must be a number, got {v!r}")
+        if k == "mixing":
+            out[k] = check_real(name, v, low=0.0, low_inclusive=False, high=1.0)
+        elif k == "tol":
+            out[k] = check_real(name, v, low=0.0, low_inclusive=False)
+        elif k == "max_iter":
+            out[k] = check_int(name, v, low=1)
+        elif k == "anderson":
+            out[k] = check_int(name, v, low=0)
+        elif k == "fallback":
+            if not isinstance(v, (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False, got {v!r}")
+            out[k] = bool(v)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -460,7 +760,7 @@ def _iter_results(tasks, client, workers, first_model, kw):
 
 def sweep(model: Model, *, out=None, scheduler=None, workers: int | None = None,
           progress: bool = True, bidirectional: bool = True, chunk_lines: int | None = None,
-          solver_kwargs: dict | None = None, **axes):
+          solver_kwargs: dict | None = None, max_memory=None, **axes):
     """Solve the RS saddle point on a grid of parameters, with continuation along the last axis.
 
     Parameters
@@ -485,7 +785,11 @@ def sweep(model: Model, *, out=None, scheduler=None, workers: int | None = None,
         Finished lines per checkpoint chunk (default ``ceil(n_lines/64)``, at most 64).
     solver_kwargs : dict, optional
         Passed to :func:`~replicaquant.rs.solve_rs` (``mixing``, ``tol``, ``max_iter``,
-        ``anderson``, ``fallback``).
+        ``anderson``, ``fallback``; types and ranges are checked up front).
+    max_memory : int or str, optional
+        Memory budget (bytes or e.g. ``"8G"``; default ``REPLICAQUANT_MAX_MEMORY`` or half the
+        physical memory, see :func:`memory_budget`).  A grid whose estimate
+        (:func:`estimate_memory`) exceeds it is refused before anything is allocated.
     **axes : 1-D sequences
         ``name=values`` for ``alpha, beta, lam, noise_var, bits, width, gamma, scale, rho``
         (``rho`` sets a Gaussian teacher) or ``quantizer`` / ``teacher`` (lists of objects; the
@@ -512,22 +816,29 @@ def sweep(model: Model, *, out=None, scheduler=None, workers: int | None = None,
     Raises
     ------
     ValueError
-        Bad axis names/values, solver options, ``workers``, ``chunk_lines`` or ``out``.
+        Bad axis names/values, solver options, ``workers``, ``chunk_lines``, ``out`` (empty, a
+        directory, in a missing or unwritable directory: checked before computing) or an
+        unreachable ``scheduler`` (after :data:`SCHEDULER_TIMEOUT` seconds).
+    replicaquant.errors.ResourceError
+        (a ``ValueError``) the grid exceeds the memory budget.
     CheckpointError
-        ``<out>.parts/`` belongs to a different sweep or its manifest is unreadable.
+        ``<out>.parts/`` belongs to a different sweep, or its manifest is unreadable or
+        malformed (only plain ``chunk_NNNNNN.npz`` names inside it are accepted).
     """
-    plan = _Plan.build(model, axes, solver_kwargs, bidirectional)
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     workers = check_int("workers", workers, low=1)
+    # resources and paths before any allocation or work
+    check_size(_axis_lengths(axes), bidirectional=bool(bidirectional), workers=workers,
+               max_memory=max_memory)
+    if out is not None:
+        out = _check_out(out)
+    plan = _Plan.build(model, axes, solver_kwargs, bidirectional)
     if chunk_lines is None:
         chunk_lines = max(1, min(64, -(-plan.n_lines // 64)))
     chunk_lines = check_int("chunk_lines", chunk_lines, low=1)
     ckpt = None
     if out is not None:
-        out = Path(os.fspath(out))
-        if not out.parent.is_dir():
-            raise ValueError(f"out: directory {out.parent} does not exist")
         ckpt = _Checkpoint(out, plan.definition, plan.hash, plan.n_lines, plan.line_len, plan.names)
 
     client, own_client = _dask_client(scheduler) if scheduler is not None else (None, False)
@@ -574,6 +885,7 @@ class _Plan:
             if k not in _SOLVER_KEYS:
                 raise ValueError(f"solver_kwargs: unsupported option {k!r} (allowed: "
                                  f"{', '.join(_SOLVER_KEYS)}; the sweep chooses init, strict and warn)")
+        kw = _check_solver_kwargs(kw)
         if isinstance(bidirectional, str):
             if bidirectional != "full":
                 raise ValueError(f"bidirectional must be True, False or 'full', got {bidirectional!r}")
@@ -646,6 +958,8 @@ class _Plan:
         coords = {a.name: (a.name, a.coord) for a in self.axes}
         attrs = {
             "title": "replicaquant RS sweep",
+            "replicaquant_format": FORMAT_MARKER,
+            "format_version": _FORMAT,
             "model": repr(self.model),
             "model_definition": json.dumps(self.definition["model"]),
             "axes": json.dumps(list(dims)),
@@ -706,11 +1020,58 @@ def _describe_var(name: str) -> str:
     return _VAR_DOCS[name]
 
 
+#: format marker written into every sweep file (``attrs``) and checked by :func:`load_sweep`
+FORMAT_MARKER = "replicaquant.sweep"
+
+
 def load_sweep(path):
-    """Load a dataset written by :func:`sweep` (fully into memory, file closed)."""
+    """Load a dataset written by :func:`sweep` (fully into memory, file closed).
+
+    The file is untrusted: it must exist, be a readable netCDF3 file and carry the format
+    marker ``attrs["replicaquant_format"] == "replicaquant.sweep"`` with a ``format_version``
+    this version reads (files of the first format, without the marker, are recognised by their
+    title and definition hash).
+
+    Raises
+    ------
+    ValueError
+        Missing file, a directory, garbage or truncated data, a foreign netCDF file, a newer
+        format version, or a sweep file without its main variables -- one line saying which.
+    """
     import xarray as xr
 
-    return xr.load_dataset(os.fspath(path), engine="scipy")
+    try:
+        text = os.fspath(path)
+    except TypeError:
+        raise ValueError(f"load_sweep: path must be a file path, got {type(path).__name__}") from None
+    p = Path(text)
+    if not p.exists():
+        raise ValueError(f"load_sweep: {p}: no such file")
+    if p.is_dir():
+        raise ValueError(f"load_sweep: {p} is a directory, not a sweep file")
+    try:
+        ds = xr.load_dataset(text, engine="scipy")
+    except Exception as exc:  # noqa: BLE001 - garbage in any form is "not a sweep file"
+        msg = str(exc).splitlines()[0][:200] if str(exc) else ""
+        raise ValueError(f"load_sweep: {p} is not a readable netCDF3 sweep file (truncated or "
+                         f"not netCDF: {type(exc).__name__}{': ' + msg if msg else ''})") from None
+    attrs = ds.attrs
+    legacy = attrs.get("title") == "replicaquant RS sweep" and "definition_hash" in attrs
+    if attrs.get("replicaquant_format") != FORMAT_MARKER and not legacy:
+        raise ValueError(f"load_sweep: {p} is a netCDF file but not a replicaquant sweep (no "
+                         f"replicaquant_format = {FORMAT_MARKER!r} attribute)")
+    try:
+        version = int(attrs.get("format_version", _FORMAT))
+    except (TypeError, ValueError):
+        raise ValueError(f"load_sweep: {p}: malformed format_version "
+                         f"{attrs.get('format_version')!r}") from None
+    if version > _FORMAT:
+        raise ValueError(f"load_sweep: {p} has sweep format version {version}; this replicaquant "
+                         f"({_package_version()}) reads up to {_FORMAT} -- upgrade replicaquant")
+    missing = [v for v in _MAIN_VARS if v not in ds.data_vars]
+    if missing:
+        raise ValueError(f"load_sweep: {p} is damaged: variables {', '.join(missing)} are missing")
+    return ds
 
 
 _VAR_DOCS = {
