@@ -58,6 +58,9 @@ def parse_token(token: str, name: str = "value") -> list[float]:
         raise ValueError(f"{name}: bad range {token!r}: num must be a positive integer")
     if not (math.isfinite(start) and math.isfinite(stop)):
         raise ValueError(f"{name}: bad range {token!r}: start and stop must be finite")
+    from ..sweep import check_size  # refuse before allocating num values (ResourceError)
+
+    check_size({name: num})
     if len(parts) == 4:
         if start <= 0 or stop <= 0:
             raise ValueError(f"{name}: bad range {token!r}: a log range needs start, stop > 0")
