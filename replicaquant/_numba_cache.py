@@ -19,6 +19,13 @@ So replicaquant never caches inside the package.  :func:`configure` runs in
    system temporary directory, ``<tmp>/replicaquant-<user>/numba``;
 4. if nothing is writable, Numba's own default (nothing is set).
 
+Below the chosen base directory the cache lives in a subfolder named after a hash of the
+package's compiled sources (every module that uses Numba).  Numba checks each cached function
+against its own source file only; a kernel inlined from another module (``kernels.py`` into
+``rs.py``, say) would otherwise survive an edit or an upgrade of that module and silently give
+the old numbers.  Subfolders not used for 30 days are removed.  (A user-set ``NUMBA_CACHE_DIR``
+is used as it is.)
+
 The choice is made by setting ``numba.config.CACHE_DIR`` in this process; Numba keeps one cache
 directory per process, so other ``cache=True`` functions compiled in the same process after
 importing replicaquant are cached there as well (set ``NUMBA_CACHE_DIR`` to choose the place
@@ -28,11 +35,18 @@ editable checkout and a regular install never read each other's entries.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
+import pathlib
+import shutil
 import sys
 import tempfile
+import time
 
-__all__ = ["configure", "default_cache_dirs", "writable_dir"]
+__all__ = ["configure", "default_cache_dirs", "source_salt", "writable_dir"]
+
+_PKG = pathlib.Path(__file__).resolve().parent
+_MAX_AGE_DAYS = 30
 
 
 def default_cache_dirs(environ=None) -> list[str]:
@@ -70,20 +84,52 @@ def writable_dir(path: str) -> bool:
     return True
 
 
+def source_salt(package_dir=_PKG) -> str:
+    """Hash (12 hex digits) of every module of the package that uses Numba, by relative path."""
+    h = hashlib.sha1()
+    for path in sorted(pathlib.Path(package_dir).rglob("*.py")):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if b"numba" in data or b"njit" in data:
+            h.update(path.relative_to(package_dir).as_posix().encode() + b"\0" + data + b"\0")
+    return h.hexdigest()[:12]
+
+
+def _prune(base: str, keep: str) -> None:
+    """Best effort: remove subfolders of ``base`` other than ``keep`` unused for 30 days."""
+    cutoff = time.time() - _MAX_AGE_DAYS * 86400
+    try:
+        entries = list(os.scandir(base))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if (entry.name != keep and entry.name.startswith("src-") and entry.is_dir()
+                    and entry.stat().st_mtime < cutoff):
+                shutil.rmtree(entry.path, ignore_errors=True)
+        except OSError:
+            pass
+
+
 def configure() -> str | None:
     """Point ``numba.config.CACHE_DIR`` outside the package; return the directory in use.
 
     Returns the user's own choice unchanged when ``NUMBA_CACHE_DIR`` (or
-    ``numba.config.CACHE_DIR``) is already set, the first writable candidate of
-    :func:`default_cache_dirs` otherwise, and ``None`` if none is writable (Numba's default
-    then applies).
+    ``numba.config.CACHE_DIR``) is already set, ``<first writable candidate of
+    default_cache_dirs()>/src-<source_salt()>`` otherwise, and ``None`` if none is writable
+    (Numba's default then applies).
     """
     from numba.core import config
 
     if os.environ.get("NUMBA_CACHE_DIR") or config.CACHE_DIR:
         return config.CACHE_DIR or os.environ["NUMBA_CACHE_DIR"]
-    for path in default_cache_dirs():
+    salt = "src-" + source_salt()
+    for base in default_cache_dirs():
+        path = os.path.join(base, salt)
         if writable_dir(path):
             config.CACHE_DIR = path
+            _prune(base, keep=salt)
             return path
     return None

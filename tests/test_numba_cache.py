@@ -17,6 +17,7 @@ import subprocess
 import sys
 
 import replicaquant
+from replicaquant import _numba_cache
 
 PKG = pathlib.Path(replicaquant.__file__).resolve().parent
 
@@ -56,7 +57,7 @@ def _run(code, env, cwd):
 def test_default_cache_dir_is_per_user_and_every_dispatcher_uses_it(tmp_path):
     xdg = tmp_path / "xdg"
     info = json.loads(_run(PROBE, _env(XDG_CACHE_HOME=xdg), cwd=tmp_path).splitlines()[-1])
-    expected = str(xdg / "replicaquant" / "numba")
+    expected = str(xdg / "replicaquant" / "numba" / ("src-" + _numba_cache.source_salt()))
     assert info["rq"] == info["numba"] == expected
     # the package has dozens of cache=True kernels; all must write under the chosen directory
     assert len(info["paths"]) >= 20, sorted(info["paths"])
@@ -104,7 +105,34 @@ def test_read_only_package_and_unwritable_home_fall_back_to_tmp(tmp_path):
     # b c - a c^2/2 is maximised by the level nearest b/a = 0.6, i.e. 0.5 (index 2)
     assert info["k"] == 2
     cache = pathlib.Path(info["dir"])
-    assert cache.parent.parent == tmpdir and cache.parent.name.startswith("replicaquant-")
+    assert cache.name == "src-" + _numba_cache.source_salt(site / "replicaquant")
+    assert cache.parent.parent.parent == tmpdir
+    assert cache.parent.parent.name.startswith("replicaquant-")
     assert list(cache.rglob("kernels.argmax_level-*.nbi")), sorted(cache.rglob("*"))
     written = [p for p in site.rglob("*") if p.suffix in (".nbi", ".nbc", ".pyc")]
     assert not written, written
+
+
+def test_salt_changes_with_any_compiled_module_and_old_caches_are_pruned(tmp_path):
+    # Numba validates a cached function against its own file only; a kernel inlined from another
+    # module would survive an edit of that module.  The cache folder is therefore named after a
+    # hash of every Numba-using module: editing one gives a fresh folder.
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "kern.py").write_text("from numba import njit\n@njit(cache=True)\ndef f(x):\n    return x\n")
+    (pkg / "sub" / "user.py").write_text("from ..kern import f\nfrom numba import njit\n")
+    (pkg / "plain.py").write_text("X = 1\n")
+    s0 = _numba_cache.source_salt(pkg)
+    (pkg / "plain.py").write_text("X = 2\n")           # no Numba: same compiled code
+    assert _numba_cache.source_salt(pkg) == s0
+    (pkg / "kern.py").write_text("from numba import njit\n@njit(cache=True)\ndef f(x):\n    return 2 * x\n")
+    s1 = _numba_cache.source_salt(pkg)
+    assert s1 != s0 and len(s1) == 12
+    base = tmp_path / "cache"
+    old, recent, other = base / f"src-{s0}", base / "src-recent", base / "not-ours"
+    for p in (old, recent, other):
+        p.mkdir(parents=True)
+    os.utime(old, (1.0, 1.0))                          # unused since 1970
+    os.utime(other, (1.0, 1.0))
+    _numba_cache._prune(str(base), keep=f"src-{s1}")
+    assert not old.exists() and recent.exists() and other.exists()
