@@ -1,7 +1,7 @@
-"""GAMP for quantized regression with the finite-beta level denoiser (SPEC §4).
+"""GAMP for quantized regression with the finite-beta level denoiser (see docs/theory.md).
 
 With ``F = X/sqrt(d)`` (never formed: the matvecs are rescaled) and the Gibbs measure
-``exp(-beta H)`` of SPEC §1, one iteration ``t = 1, 2, ...`` reads::
+``exp(-beta H)`` (docs/theory.md), one iteration ``t = 1, 2, ...`` reads::
 
     V      = mean(v_{t-1})                          (v = beta Var, so V <-> chi)
     omega  = F w_{t-1} - V g_{t-1}                  (Onsager term; g_0 = 0)
@@ -27,20 +27,23 @@ two fused O(n) and O(d) compiled loops; no ``n x d`` temporary is ever created.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
 
 from ._validation import check_int, check_real
+from .convergence import MAX_ITER, NON_FINITE, SUCCESS, finalize
 from .kernels import site_moments
 from .model import Model
-from .errors import ConvergenceError
+from .records import (AMP_DV, AMP_N, AMP_SUM_M, AMP_SUM_MSE, AMP_SUM_Q, AMP_SUM_RES, AMP_SUM_STEP,
+                      AMP_SUM_V)
 
 __all__ = ["AMPHistory", "AMPResult", "amp"]
 
-_DEFAULT_TOL = {"float64": 1e-8, "float32": 1e-5}
+#: default ``tol`` of :func:`amp` per matvec dtype (float32 rounding floors the residual at ~1e-7)
+DEFAULT_TOL = {"float64": 1e-8, "float32": 1e-5}
+_DEFAULT_TOL = DEFAULT_TOL  # old private name (commands/amp.py)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -99,7 +102,7 @@ def _prior_step(levels, lam, ainv, colsq, beta, ftg, w, v, wm, w0, damping, scal
 
     ``A_i = ainv * colsq[i]`` if ``colsq`` has ``d`` entries (exact column sums), else
     ``A = ainv * colsq[0]``.  The new value is ``(1 - damping) f(B) + damping * old`` for both
-    ``w`` and ``v``.  ``stats`` receives
+    ``w`` and ``v``.  ``stats`` (slots ``records.AMP_*``) receives
     ``[sum v, sum (f_w - w_old)^2, sum (w_new - w_old)^2, sum w_new^2, sum w_new w0,
     sum (w_new - w0)^2, |sum f_v - sum v_old|]``.  Returns False (nothing written) if
     ``ftg`` is not finite.
@@ -142,13 +145,13 @@ def _prior_step(levels, lam, ainv, colsq, beta, ftg, w, v, wm, w0, damping, scal
         w[i] = wn
         v[i] = vn
         wm[i] = wn * scale
-    stats[0] = s_v
-    stats[1] = s_res
-    stats[2] = s_step
-    stats[3] = s_q
-    stats[4] = s_m
-    stats[5] = s_mse
-    stats[6] = abs(s_fv - s_vold)
+    stats[AMP_SUM_V] = s_v
+    stats[AMP_SUM_RES] = s_res
+    stats[AMP_SUM_STEP] = s_step
+    stats[AMP_SUM_Q] = s_q
+    stats[AMP_SUM_M] = s_m
+    stats[AMP_SUM_MSE] = s_mse
+    stats[AMP_DV] = abs(s_fv - s_vold)
     return True
 
 
@@ -219,6 +222,8 @@ class AMPResult:
         Undamped residual of the last iteration.
     message : str
         Why the iteration stopped.
+    status : int
+        Status code of :mod:`replicaquant.convergence` (``0`` converged).
     history : AMPHistory
         Per-iteration record.
     alpha : float
@@ -236,6 +241,7 @@ class AMPResult:
     history: AMPHistory = field(repr=False)
     alpha: float
     damping: float
+    status: int = SUCCESS
 
     @property
     def V(self) -> float:
@@ -260,7 +266,8 @@ class AMPResult:
     def as_dict(self) -> dict:
         """Status, final numbers and history as plain Python types (no arrays of size d)."""
         d = dict(converged=bool(self.converged), iterations=int(self.iterations),
-                 residual=float(self.residual), message=self.message, alpha=float(self.alpha),
+                 residual=float(self.residual), message=self.message, status=int(self.status),
+                 alpha=float(self.alpha),
                  damping=float(self.damping), V=self.V, q=self.q)
         if self.mse is not None:
             d.update(m=self.m, mse=self.mse)
@@ -356,7 +363,7 @@ def amp(X, y, model: Model, *, max_iter: int = 200, tol: float | None = None, da
         warn: bool = True) -> AMPResult:
     """Run GAMP with the finite-beta quantized denoiser on data ``(X, y)``.
 
-    Implements the iteration of the module docstring (SPEC §4): ``V = mean(v)``,
+    Implements the iteration of the module docstring: ``V = mean(v)``,
     ``omega = F w - V g_old``, ``g = (y - omega)/(1 + V)``, ``A = alpha/(1 + V)``,
     ``B = F^T g + A w``, ``w = <w>_(lam + A, B)``, ``v = beta Var``, with ``F = X/sqrt(d)``.
 
@@ -391,7 +398,8 @@ def amp(X, y, model: Model, *, max_iter: int = 200, tol: float | None = None, da
         memory traffic).  If it differs from ``X.dtype``, ``X`` is converted once (a copy).
         The denoiser and the state vectors are always float64.
     strict : bool
-        Raise :class:`replicaquant.errors.ConvergenceError` (with ``.result``) when not converged.
+        Raise :class:`replicaquant.errors.ConvergenceError` (with ``.result``) when not converged
+        (see :func:`replicaquant.convergence.finalize`).
     warn : bool
         Emit a ``RuntimeWarning`` when not converged (ignored with ``strict``).
 
@@ -402,7 +410,7 @@ def amp(X, y, model: Model, *, max_iter: int = 200, tol: float | None = None, da
     X, y, dtype = _check_inputs(X, y, model, dtype)
     max_iter = check_int("max_iter", max_iter, low=1)
     if tol is None:
-        tol = _DEFAULT_TOL[dtype.name]
+        tol = DEFAULT_TOL[dtype.name]
     tol = check_real("tol", tol, low=0.0)
     damping = check_real("damping", damping, low=0.0)
     if damping >= 1.0:
@@ -429,7 +437,7 @@ def amp(X, y, model: Model, *, max_iter: int = 200, tol: float | None = None, da
     z = np.empty(n, dtype=dtype)
     ftg = np.empty(d, dtype=dtype)
     g = np.zeros(n)
-    stats = np.zeros(7)
+    stats = np.zeros(AMP_N)
     XT = X.T
 
     H_V = np.empty(max_iter + 1)
@@ -447,6 +455,7 @@ def amp(X, y, model: Model, *, max_iter: int = 200, tol: float | None = None, da
         H_mse[0] = float((w - w0v) @ (w - w0v)) / d
 
     converged = False
+    status = MAX_ITER
     message = f"no convergence in {max_iter} iterations"
     res = math.inf
     t = 0
@@ -455,25 +464,28 @@ def amp(X, y, model: Model, *, max_iter: int = 200, tol: float | None = None, da
         r2 = _output_step(z, y, g, gm, V, scale)   # g_t (Onsager), gm = g_t/sqrt(d)
         if not math.isfinite(r2):
             message = f"non-finite training residual at iteration {it}; stopped at the last finite iterate"
+            status = NON_FINITE
             break
         H_tr[it - 1] = math.sqrt(r2 / n)
         np.dot(XT, gm, out=ftg)                    # ftg = F^T g_t
         ainv = 1.0 / (1.0 + V)
         if not _prior_step(levels, lam, ainv, colsq, beta, ftg, w, v, wm, w0v, damping, scale, stats):
             message = f"non-finite field B at iteration {it}; stopped at the last finite iterate"
+            status = NON_FINITE
             break
         t = it
-        V = stats[0] / d
+        V = stats[AMP_SUM_V] / d
         H_V[it] = V
-        H_q[it] = stats[3] / d
+        H_q[it] = stats[AMP_SUM_Q] / d
         if has_w0:
-            H_m[it] = stats[4] / d
-            H_mse[it] = stats[5] / d
-        H_step[it - 1] = math.sqrt(stats[2] / d)
-        res = max(math.sqrt(stats[1] / d), stats[6] / d)
+            H_m[it] = stats[AMP_SUM_M] / d
+            H_mse[it] = stats[AMP_SUM_MSE] / d
+        H_step[it - 1] = math.sqrt(stats[AMP_SUM_STEP] / d)
+        res = max(math.sqrt(stats[AMP_SUM_RES] / d), stats[AMP_DV] / d)
         H_res[it - 1] = res
         if res < tol:
             converged = True
+            status = SUCCESS
             message = f"converged: undamped residual {res:.3e} < tol {tol:g}"
             break
     if not converged and t == max_iter:
@@ -488,11 +500,5 @@ def amp(X, y, model: Model, *, max_iter: int = 200, tol: float | None = None, da
                       train_residual=H_tr[:t + 1].copy(), step=H_step[:t].copy(),
                       residual=H_res[:t].copy())
     result = AMPResult(w=w, v=v, converged=converged, iterations=t, residual=float(res),
-                       message=message, history=hist, alpha=alpha, damping=damping)
-    if not converged:
-        msg = f"amp did not converge: {message}"
-        if strict:
-            raise ConvergenceError(msg, result)
-        if warn:
-            warnings.warn(msg, RuntimeWarning, stacklevel=2)
-    return result
+                       message=message, history=hist, alpha=alpha, damping=damping, status=status)
+    return finalize(result, strict=strict, warn=warn, what="amp")

@@ -1,4 +1,4 @@
-"""Replica-symmetric saddle point of quantized regression (SPEC §2).
+"""Replica-symmetric saddle point of quantized regression (see docs/theory.md).
 
 Order parameters ``m = w.w0/d``, ``q = <w>.<w>/d``, ``Q = |w|^2/d``, ``chi = beta (Q - q)``.
 Channel side (square loss, exact Gaussian integral)::
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,11 +28,15 @@ from numba import njit
 
 from ._results import format_result
 from .continuation import same_branch
+from .convergence import finalize
 from .errors import ConvergenceError  # noqa: F401  (re-exported: rs.ConvergenceError)
-from .fixed_point import solve_fixed_point
+from .fixed_point import (FixedPointResult, _message, anderson_loop, anderson_workspace,
+                          solve_fixed_point)
+from .levels import LevelMeasure, teacher_arrays
 from .model import Model
 from .quadrature import N_OUT, gauss_expect, gauss_expect_inf
-from .teachers import GaussianTeacher
+from .records import (GE_BVAR, GE_BVAR2, GE_MEAN, GE_MEAN2, GE_PHI, GE_SECOND, PS_BVAR2, PS_CHI,
+                      PS_M, PS_N, PS_PHI, PS_Q, PS_QSELF)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -44,12 +47,12 @@ from .teachers import GaussianTeacher
 def prior_side(levels, a, beta, mhat, qhat, t_values, t_probs, gauss_rho):
     """Teacher- and field-averaged single-site quantities.
 
-    Returns ``[E phi, m, q, Q, chi, E bvar^2]``.  ``gauss_rho > 0`` selects the Gaussian
-    teacher ``N(0, gauss_rho)`` (one average over ``h ~ N(0, mhat^2 rho + qhat)``, ``m`` by
-    Stein's lemma ``m = mhat rho chi``); otherwise the discrete teacher ``(t_values, t_probs)``
-    (one average per value, ``h | w0 ~ N(mhat w0, qhat)``).
+    Returns the vector ``[E phi, m, q, Q, chi, E bvar^2]`` (slots ``records.PS_*``).
+    ``gauss_rho > 0`` selects the Gaussian teacher ``N(0, gauss_rho)`` (one average over
+    ``h ~ N(0, mhat^2 rho + qhat)``, ``m`` by Stein's lemma ``m = mhat rho chi``); otherwise the
+    discrete teacher ``(t_values, t_probs)`` (one average per value, ``h | w0 ~ N(mhat w0, qhat)``).
     """
-    out = np.zeros(6)
+    out = np.zeros(PS_N)
     tmp = np.empty(N_OUT)
     inf_beta = np.isinf(beta)
     if gauss_rho > 0.0:
@@ -58,12 +61,12 @@ def prior_side(levels, a, beta, mhat, qhat, t_values, t_probs, gauss_rho):
             gauss_expect_inf(levels, a, 0.0, sig, tmp)
         else:
             gauss_expect(levels, a, beta, 0.0, sig, tmp)
-        out[0] = tmp[0]
-        out[2] = tmp[2]
-        out[3] = tmp[3]
-        out[4] = tmp[4]
-        out[5] = tmp[5]
-        out[1] = mhat * gauss_rho * tmp[4]
+        out[PS_PHI] = tmp[GE_PHI]
+        out[PS_Q] = tmp[GE_MEAN2]
+        out[PS_QSELF] = tmp[GE_SECOND]
+        out[PS_CHI] = tmp[GE_BVAR]
+        out[PS_BVAR2] = tmp[GE_BVAR2]
+        out[PS_M] = mhat * gauss_rho * tmp[GE_BVAR]
         return out
     sig = math.sqrt(qhat)
     for j in range(t_values.size):
@@ -73,36 +76,42 @@ def prior_side(levels, a, beta, mhat, qhat, t_values, t_probs, gauss_rho):
             gauss_expect_inf(levels, a, mhat * v, sig, tmp)
         else:
             gauss_expect(levels, a, beta, mhat * v, sig, tmp)
-        out[0] += pj * tmp[0]
-        out[1] += pj * v * tmp[1]
-        out[2] += pj * tmp[2]
-        out[3] += pj * tmp[3]
-        out[4] += pj * tmp[4]
-        out[5] += pj * tmp[5]
+        out[PS_PHI] += pj * tmp[GE_PHI]
+        out[PS_M] += pj * v * tmp[GE_MEAN]
+        out[PS_Q] += pj * tmp[GE_MEAN2]
+        out[PS_QSELF] += pj * tmp[GE_SECOND]
+        out[PS_CHI] += pj * tmp[GE_BVAR]
+        out[PS_BVAR2] += pj * tmp[GE_BVAR2]
     return out
 
 
 def _teacher_arrays(teacher):
-    if isinstance(teacher, GaussianTeacher):
-        return np.zeros(1), np.ones(1), float(teacher.rho)
-    return teacher.values, teacher.probs, 0.0
+    """Deprecated alias of :func:`replicaquant.levels.teacher_arrays` (until ``rsb`` switches)."""
+    return teacher_arrays(teacher)
 
 
 # ---------------------------------------------------------------------------------------------
 # channel side and observables (plain functions of the order parameters)
 
 
-def channel_conjugates(alpha: float, rho: float, noise_var: float, m: float, q: float, chi: float):
-    """``(mhat, qhat, Ahat)`` from the square-loss channel: SPEC §2."""
+@njit(cache=True)
+def channel_conjugates(alpha, rho, noise_var, m, q, chi):
+    """``(mhat, qhat, Ahat)`` of the square-loss channel (scalars; compiled).
+
+    ``Ahat = mhat = alpha/(1 + chi)``, ``qhat = max(0, alpha (rho - 2m + q + noise_var)/(1 + chi)^2)``
+    (see docs/theory.md).
+    """
     mhat = alpha / (1.0 + chi)
     # divide twice instead of by (1 + chi)**2: no overflow (and no RuntimeWarning) when a
     # non-convergent iteration drives chi beyond 1e154; qhat then underflows quietly to 0
     qhat = mhat * (rho - 2.0 * m + q + noise_var) / (1.0 + chi)
-    return mhat, max(qhat, 0.0), mhat
+    if qhat < 0.0:
+        qhat = 0.0
+    return mhat, qhat, mhat
 
 
 def free_energy_rs(model: Model, m, q, Q, chi, mhat, qhat, Ahat, e_phi) -> float:
-    """RS free energy density ``f`` (SPEC §2) from order parameters, conjugates and ``E[phi]``."""
+    """RS free energy density ``f`` (module docstring) from order parameters, conjugates and ``E[phi]``."""
     a, beta, rho = model.alpha, model.beta, model.rho
     f = (-Ahat * Q / 2 + qhat * chi / 2 + mhat * m - e_phi
          + a / 2 * (rho - 2 * m + q + model.noise_var) / (1 + chi))
@@ -146,6 +155,8 @@ class RSSolution:
         docs/phases.md) for the thermodynamic phase.
     converged, iterations, residual, message
         Solver status; ``residual`` is the undamped scaled residual of the last iteration.
+    status : int
+        Status code of :mod:`replicaquant.convergence` (``0`` converged; otherwise why not).
     branches : tuple of RSSolution
         Other converged branches found by a multi-start solve (higher free energy).
     """
@@ -169,6 +180,7 @@ class RSSolution:
     residual: float
     message: str = ""
     branches: tuple = field(default=(), repr=False)
+    status: int = 0
 
     FIELDS = ("m", "q", "Q", "chi", "mhat", "qhat", "Ahat", "free_energy", "gen_error",
               "gen_error_mean", "train_error", "at")
@@ -178,7 +190,7 @@ class RSSolution:
         d = {k: float(getattr(self, k)) for k in self.FIELDS}
         d.update(rs_stable=bool(self.rs_stable), converged=bool(self.converged),
                  iterations=int(self.iterations), residual=float(self.residual),
-                 message=self.message)
+                 message=self.message, status=int(self.status))
         return d
 
     @property
@@ -195,51 +207,116 @@ class RSSolution:
 # solver
 
 
+@njit(cache=True)
+def rs_evaluate(x, args):
+    """One RS step at ``x = (m, q, chi)``: ``(mhat, qhat, Ahat, prior-side vector)`` (compiled).
+
+    ``args = (levels, t_values, t_probs, gauss_rho, alpha, rho, noise_var, lam, beta)``
+    (:attr:`RSMap.args`); the vector has the slots ``records.PS_*``.
+    """
+    levels, tv, tp, grho, alpha, rho, noise_var, lam, beta = args
+    mhat, qhat, Ahat = channel_conjugates(alpha, rho, noise_var, x[0], x[1], x[2])
+    out = prior_side(levels, lam + Ahat, beta, mhat, qhat, tv, tp, grho)
+    return mhat, qhat, Ahat, out
+
+
+@njit(cache=True)
+def rs_map(x, args):
+    """The undamped RS map ``(m, q, chi) -> (m, q, chi)`` (compiled; ``args`` as in :func:`rs_evaluate`)."""
+    out = rs_evaluate(x, args)[3]
+    fx = np.empty(3)
+    fx[0] = out[PS_M]
+    fx[1] = out[PS_Q]
+    fx[2] = out[PS_CHI]
+    return fx
+
+
+#: Cauchy-Schwarz slack of the feasibility test ``m^2 <= rho q (1 + _CS_RTOL) + _CS_ATOL``: the
+#: prior side returns m and q from separate quadratures, so at an informed fixed point
+#: (``m^2 = rho q`` exactly, e.g. a teacher on the levels at low temperature) rounding may put
+#: ``m^2`` a few ulps above ``rho q``; ``_CS_ATOL`` keeps ``m = q = 0`` feasible
+_CS_RTOL = 1e-9
+_CS_ATOL = 1e-300
+
+
+@njit(cache=True)
+def feasible(x, rho):
+    """Is ``x = (m, q, chi)`` a physical RS state: finite, ``q >= 0``, ``chi >= 0``, ``m^2 <= rho q``?"""
+    m, q, chi = x[0], x[1], x[2]
+    return bool(math.isfinite(m) and math.isfinite(q) and math.isfinite(chi) and q >= 0.0
+                and chi >= 0.0 and m * m <= rho * q * (1.0 + _CS_RTOL) + _CS_ATOL)
+
+
+@njit(cache=True)
+def _rs_feasible(x, args):
+    return feasible(x, args[5])
+
+
+@njit(cache=True)
+def _rs_solve(x0, args, mixing, tol, max_iter, depth, patience, ws):
+    """The whole RS iteration, compiled: :func:`~replicaquant.fixed_point.anderson_loop` on :func:`rs_map`."""
+    return anderson_loop(rs_map, _rs_feasible, x0, args, mixing, tol, max_iter, depth, patience, ws)
+
+
 class RSMap:
     """The RS iteration ``(m, q, chi) -> prior side(channel side(m, q, chi))``.
 
     Calling it applies the undamped map (one step of state evolution); ``evaluate`` also
-    returns the conjugates and the full prior-side vector ``[E phi, m, q, Q, chi, E bvar^2]``.
+    returns the conjugates and the full prior-side vector ``[E phi, m, q, Q, chi, E bvar^2]``
+    (slots ``records.PS_*``).  ``args`` is the argument tuple of the compiled :func:`rs_map`.
     """
 
     def __init__(self, model: Model):
         self.model = model
-        self.levels = np.ascontiguousarray(model.levels, dtype=float)
-        self.tv, self.tp, self.grho = _teacher_arrays(model.teacher)
+        self.measure = LevelMeasure.from_model(model)
+        self.levels = self.measure.levels
+        self.tv, self.tp, self.grho = self.measure.teacher
         self.rho = model.rho
+        self.args = (self.levels, self.tv, self.tp, float(self.grho), float(model.alpha),
+                     float(self.rho), float(model.noise_var), float(model.lam), float(model.beta))
 
     def evaluate(self, x):
-        m, q, chi = x
-        M = self.model
-        mhat, qhat, Ahat = channel_conjugates(M.alpha, self.rho, M.noise_var, m, q, chi)
-        out = prior_side(self.levels, M.lam + Ahat, M.beta, mhat, qhat, self.tv, self.tp, self.grho)
+        mhat, qhat, Ahat, out = rs_evaluate(np.asarray(x, dtype=float), self.args)
         return (mhat, qhat, Ahat), out
 
     def __call__(self, x):
-        _, out = self.evaluate(x)
-        return np.array([out[1], out[2], out[4]])
+        return rs_map(np.asarray(x, dtype=float), self.args)
 
     def feasible(self, x) -> bool:
-        return feasible(x, self.rho)
+        return feasible(np.asarray(x, dtype=float), self.rho)
+
+    def iterate(self, x0, *, mixing, tol, max_iter, anderson, patience=None, workspace=None):
+        """Run the compiled iteration from ``x0`` (see :func:`~replicaquant.fixed_point.anderson_loop`).
+
+        ``workspace`` (an :func:`~replicaquant.fixed_point.anderson_workspace`) carries the
+        Anderson history in and out; a fresh one by default.  Returns a
+        :class:`~replicaquant.fixed_point.FixedPointResult`.
+        """
+        ws = anderson_workspace(3, anderson) if workspace is None else workspace
+        pat = -1 if patience is None else int(patience)
+        x, fx, status, it, res = _rs_solve(np.array(x0, dtype=float), self.args, float(mixing),
+                                           float(tol), int(max_iter), int(anderson), pat, ws)
+        return FixedPointResult(x, fx, status == 0, int(it), float(res),
+                                _message(status, it, res, patience), status=int(status))
 
 
-def feasible(x, rho: float) -> bool:
-    """Is ``x = (m, q, chi)`` a physical RS state: finite, ``q >= 0``, ``chi >= 0``, ``m^2 <= rho q``?"""
-    m, q, chi = x
-    return bool(math.isfinite(m) and math.isfinite(q) and math.isfinite(chi) and q >= 0.0
-                and chi >= 0.0 and m * m <= rho * q * (1 + 1e-9) + 1e-300)
+#: informed start: ``m`` this fraction of the Cauchy-Schwarz bound ``sqrt(rho q)`` (strictly
+#: inside the feasible set), ``q = min(rho, max_k c_k^2)`` (neither the teacher's power nor the
+#: largest level can be exceeded) and a small ``chi``: a nearly frozen state aligned with the teacher
+_INFORMED_ALIGNMENT = 0.999
+_INFORMED_CHI = 1e-3
 
 
 def _default_inits(model: Model):
     """Uninformed ``(0, 0, 0)`` and informed (``m`` near ``sqrt(rho q)``, small ``chi``) starts."""
     rho = model.rho
     qi = min(rho, float(np.max(model.levels ** 2)))
-    return [np.zeros(3), np.array([0.999 * math.sqrt(rho * qi), qi, 1e-3])]
+    return [np.zeros(3), np.array([_INFORMED_ALIGNMENT * math.sqrt(rho * qi), qi, _INFORMED_CHI])]
 
 
 def _build_solution(model, rsmap, x, fp, branches=()):
     (mhat, qhat, Ahat), out = rsmap.evaluate(x)
-    e_phi, m, q, Q, chi, e_bv2 = (float(v) for v in out)
+    e_phi, m, q, Q, chi, e_bv2 = (float(out[k]) for k in (PS_PHI, PS_M, PS_Q, PS_QSELF, PS_CHI, PS_BVAR2))
     f = free_energy_rs(model, m, q, Q, chi, mhat, qhat, Ahat, e_phi)
     if np.isinf(model.beta):
         at = math.inf
@@ -250,7 +327,7 @@ def _build_solution(model, rsmap, x, fp, branches=()):
         gen_error=model.rho - 2 * m + Q, gen_error_mean=model.rho - 2 * m + q,
         train_error=train_error_rs(model, m, q, chi), at=at, rs_stable=bool(at < 1.0),
         converged=fp.converged, iterations=fp.iterations, residual=fp.residual,
-        message=fp.message, branches=tuple(branches))
+        message=fp.message, branches=tuple(branches), status=fp.status)
 
 
 def solve_rs(model: Model, *, init=None, mixing: float = 0.5, tol: float = 1e-11,
@@ -316,14 +393,8 @@ def solve_rs(model: Model, *, init=None, mixing: float = 0.5, tol: float = 1e-11
         sols.append(_build_solution(model, rsmap, x, fp))
 
     sol = _select_branch(sols)
-    if not sol.converged:
-        msg = (f"solve_rs did not converge for {model!r}: {sol.message}; "
-               f"last iterate m={sol.m:.6g}, q={sol.q:.6g}, chi={sol.chi:.6g}")
-        if strict:
-            raise ConvergenceError(msg, sol)
-        if warn:
-            warnings.warn(msg, RuntimeWarning, stacklevel=2)
-    return sol
+    return finalize(sol, strict=strict, warn=warn, what="solve_rs", model=model,
+                    detail=f"last iterate m={sol.m:.6g}, q={sol.q:.6g}, chi={sol.chi:.6g}")
 
 
 #: the attempts of :func:`solve_rs_retrying`, in order
@@ -366,9 +437,11 @@ def _divergence(model: Model, x) -> str | None:
 
 
 def _solve_from(rsmap, x0, *, mixing, tol, max_iter, anderson, fallback):
+    # the compiled loop does the iterations; the fallback cascade (root finder, damped run)
+    # is chosen in Python and judged on the same undamped residual
     return solve_fixed_point(rsmap, x0, mixing=mixing, tol=tol, max_iter=max_iter, anderson=anderson,
                              feasible=rsmap.feasible, fallback=fallback,
-                             reject=lambda x: _divergence(rsmap.model, x))
+                             reject=lambda x: _divergence(rsmap.model, x), loop=rsmap.iterate)
 
 
 def _select_branch(sols):

@@ -1,4 +1,4 @@
-"""State evolution of AMP (SPEC §4): the RS map iterated without damping.
+"""State evolution of AMP (see docs/theory.md): the RS map iterated without damping.
 
 In the large-``d`` limit the AMP field is ``B_t =d A_t w0 + sqrt(qhat_t) z`` with ``z ~ N(0, 1)``
 independent of ``w0``, and the conjugates are those of the square-loss channel evaluated at the
@@ -16,14 +16,14 @@ initial condition (default ``m = q = chi = 0``, the image of AMP's default ``w =
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ._validation import check_int, check_real
+from .convergence import MAX_ITER, NON_FINITE, SUCCESS, finalize
 from .model import Model
-from .errors import ConvergenceError
+from .records import PS_CHI, PS_M, PS_Q, PS_QSELF
 from .rs import RSMap, channel_conjugates
 
 __all__ = ["SEResult", "state_evolution"]
@@ -52,7 +52,12 @@ class SEResult:
     residual : float
         Undamped residual ``max |x_T - x_{T-1}| / max(1, |x_T|)`` of the last step, ``x = (m, q, chi)``.
     iterations : int
-        ``n_iter``.
+        ``n_iter`` (fewer if the map produced a non-finite value: the arrays then stop at the
+        last finite iterate).
+    message : str
+        Why the result is (not) converged.
+    status : int
+        Status code of :mod:`replicaquant.convergence`.
     """
 
     model: Model = field(repr=False)
@@ -67,6 +72,8 @@ class SEResult:
     converged: bool
     residual: float
     iterations: int
+    message: str = ""
+    status: int = SUCCESS
 
     @property
     def V(self) -> np.ndarray:
@@ -83,7 +90,7 @@ class SEResult:
         d = {k: [float(v) for v in getattr(self, k)]
              for k in ("m", "q", "chi", "Q", "mhat", "qhat", "mse", "gen_error")}
         d.update(converged=bool(self.converged), residual=float(self.residual),
-                 iterations=int(self.iterations))
+                 iterations=int(self.iterations), message=self.message, status=int(self.status))
         return d
 
     def __repr__(self) -> str:
@@ -111,7 +118,9 @@ def state_evolution(model: Model, *, n_iter: int = 100, init=None, tol: float = 
         always has ``n_iter`` steps so it lines up with an AMP run).
     strict, warn : bool
         On non-convergence raise :class:`replicaquant.errors.ConvergenceError` (``strict``) or emit a
-        ``RuntimeWarning`` (``warn``).
+        ``RuntimeWarning`` (``warn``).  A non-finite iterate is a non-convergence too: the
+        trajectory then ends at the last finite iterate (``converged=False``, ``status``
+        ``NON_FINITE``), never with NaN.
 
     Returns
     -------
@@ -140,28 +149,34 @@ def state_evolution(model: Model, *, n_iter: int = 100, init=None, tol: float = 
     out["m"][0], out["q"][0], out["chi"][0] = x
     out["Q"][0] = x[1] + (x[2] / model.beta if math.isfinite(model.beta) else 0.0)
     res = math.inf
+    status, message, n_done = SUCCESS, "", n_iter
     for t in range(1, n_iter + 1):
         (mhat, qhat, _), pv = rsmap.evaluate(x)
+        new = np.array([pv[PS_M], pv[PS_Q], pv[PS_CHI]])
+        if not (np.all(np.isfinite(new)) and math.isfinite(pv[PS_QSELF])):
+            n_done = t - 1
+            status = NON_FINITE
+            message = (f"state evolution produced a non-finite iterate at t={t} from x={x}; the "
+                       f"trajectory stops at t={n_done}")
+            break
         out["mhat"][t - 1], out["qhat"][t - 1] = mhat, qhat
-        new = np.array([pv[1], pv[2], pv[4]])
-        if not np.all(np.isfinite(new)):
-            raise RuntimeError(f"state evolution produced a non-finite iterate at t={t} from x={x}")
         res = float(np.max(np.abs(new - x) / np.maximum(1.0, np.abs(new))))
         x = new
         out["m"][t], out["q"][t], out["chi"][t] = x
-        out["Q"][t] = pv[3]
+        out["Q"][t] = pv[PS_QSELF]
+    out = {k: v[:n_done + 1] for k, v in out.items()}
     mh, qh, _ = channel_conjugates(model.alpha, rho, model.noise_var, *x)
-    out["mhat"][n_iter], out["qhat"][n_iter] = mh, qh
+    out["mhat"][n_done], out["qhat"][n_done] = mh, qh
     mse = rho - 2.0 * out["m"] + out["q"]
     gen = rho - 2.0 * out["m"] + out["Q"]
-    converged = bool(res < tol)
+    converged = bool(res < tol) and status == SUCCESS
+    if status == SUCCESS:
+        if converged:
+            message = f"converged: residual {res:.3e} < tol {tol:g} after {n_iter} iterations"
+        else:
+            status = MAX_ITER
+            message = (f"state evolution not converged after {n_iter} iterations (residual "
+                       f"{res:.3e} >= tol {tol:g})")
     result = SEResult(model=model, mse=mse, gen_error=gen, converged=converged, residual=res,
-                      iterations=n_iter, **out)
-    if not converged:
-        msg = (f"state evolution not converged after {n_iter} iterations (residual {res:.3e} >= "
-               f"tol {tol:g}) for {model!r}")
-        if strict:
-            raise ConvergenceError(msg, result)
-        if warn:
-            warnings.warn(msg, RuntimeWarning, stacklevel=2)
-    return result
+                      iterations=n_done, message=message, status=status, **out)
+    return finalize(result, strict=strict, warn=warn, what="state_evolution", model=model)
