@@ -235,21 +235,58 @@ _DTYPES = {"rs_stable": np.int8, "converged": np.int8, "iterations": np.int32, "
            "n_branches": np.int8, "selected": np.int8}
 
 
-def _var_names(bidirectional) -> list[str]:
+def _var_names(bidirectional, phase_vars=()) -> list[str]:
     names = list(_MAIN_VARS) + ["n_branches", "selected"]
     for p in ("fwd", "bwd") if bidirectional else ("fwd",):
         names += [f"{v}_{p}" for v in _PASS_VARS]
-    return names
+    return names + list(phase_vars)
 
 
 def _dtype(name: str):
+    if name.startswith("phase"):
+        return np.int8 if name in _PHASE_INT else np.float64
     base = name.rsplit("_", 1)[0] if name.endswith(("_fwd", "_bwd")) else name
     return _DTYPES.get(base, np.float64)
 
 
+# optional phase fields (sweep(..., phase=True)): replicaquant.phase.phase_fields per point;
+# its string fields are stored as int8 codes (attribute "codes" of the variable)
+_PHASE_INT = ("phase", "phase_transition", "phase_converged", "phase_n_branches")
+
+
+def _phase_codes() -> dict:
+    from .phase import LABELS
+
+    return {"phase": tuple(LABELS), "phase_transition": ("none", "continuous", "discontinuous")}
+
+
+def _phase_point(model: Model, phase_kw: dict) -> dict:
+    """``phase_fields(model, **phase_kw)`` with the string fields encoded as codes."""
+    from .phase import phase_fields
+
+    d = dict(phase_fields(model, **phase_kw))
+    for key, codes in _phase_codes().items():
+        if key in d:
+            d[key] = codes.index(d[key]) if d[key] in codes else -1
+    return d
+
+
+def _phase_line(models, phase_kw: dict, names) -> dict:
+    out = {name: np.zeros(len(models), dtype=_dtype(name)) for name in names}
+    for i, mdl in enumerate(models):
+        d = _phase_point(mdl, phase_kw)
+        if set(d) != set(names):
+            raise RuntimeError(f"phase_fields returned keys {sorted(d)}, expected {sorted(names)}")
+        for k in names:
+            out[k][i] = d[k]
+    return out
+
+
 def _solve_line(model: Model, fixed: tuple, cont_name: str, cont_values: tuple, numeric: bool,
-                bidirectional, solver_kwargs: dict) -> dict:
-    """Solve one line of the sweep (both passes); returns ``{variable: 1-D array}``."""
+                bidirectional, solver_kwargs: dict, phase=None) -> dict:
+    """Solve one line of the sweep (both passes); returns ``{variable: 1-D array}``.
+
+    ``phase``: ``None`` or ``(phase_kwargs, phase_var_names)`` to add the phase fields."""
     fixed = dict(fixed)
     models = [_point_model(model, {**fixed, cont_name: v}) for v in cont_values]
     coords = [float(v) for v in cont_values] if numeric else [None] * len(cont_values)
@@ -278,6 +315,8 @@ def _solve_line(model: Model, fixed: tuple, cont_name: str, cont_values: tuple, 
             out[v][i] = getattr(best, v)
         out["selected"][i] = sel
         out["n_branches"][i] = _count_branches(cands)
+    if phase is not None:
+        out.update(_phase_line(models, phase[0], phase[1]))
     return out
 
 
@@ -760,7 +799,7 @@ def _check_solver_kwargs(kw: dict) -> dict:
 
 def sweep(model: Model, *, out=None, scheduler=None, workers: int | None = None,
           progress: bool = True, bidirectional: bool = True, chunk_lines: int | None = None,
-          solver_kwargs: dict | None = None, max_memory=None, **axes):
+          solver_kwargs: dict | None = None, max_memory=None, phase=False, **axes):
     """Solve the RS saddle point on a grid of parameters, with continuation along the last axis.
 
     Parameters
@@ -790,6 +829,14 @@ def sweep(model: Model, *, out=None, scheduler=None, workers: int | None = None,
         Memory budget (bytes or e.g. ``"8G"``; default ``REPLICAQUANT_MAX_MEMORY`` or half the
         physical memory, see :func:`memory_budget`).  A grid whose estimate
         (:func:`estimate_memory`) exceeds it is refused before anything is allocated.
+    phase : bool or dict
+        Also classify every point with :func:`replicaquant.phase.phase_fields` (a dict: its
+        keyword options) and store its fields: ``phase`` (label code, ``codes`` attribute),
+        ``phase_transition`` (code), ``phase_x`` (Parisi ``x*``), ``phase_free_energy``
+        (thermodynamic free energy), ``phase_gen_error``, ``phase_gen_error_mean``,
+        ``phase_train_error``, ``phase_q0``, ``phase_q1``, replicons, complexities,
+        ``phase_converged``, ``phase_n_branches`` (``nan``: does not apply).  One RS + 1RSB
+        analysis per point: 0.1-2 s each, for small grids.
     **axes : 1-D sequences
         ``name=values`` for ``alpha, beta, lam, noise_var, bits, width, gamma, scale, rho``
         (``rho`` sets a Gaussian teacher) or ``quantizer`` / ``teacher`` (lists of objects; the
@@ -833,7 +880,7 @@ def sweep(model: Model, *, out=None, scheduler=None, workers: int | None = None,
                max_memory=max_memory)
     if out is not None:
         out = _check_out(out)
-    plan = _Plan.build(model, axes, solver_kwargs, bidirectional)
+    plan = _Plan.build(model, axes, solver_kwargs, bidirectional, phase)
     if chunk_lines is None:
         chunk_lines = max(1, min(64, -(-plan.n_lines // 64)))
     chunk_lines = check_int("chunk_lines", chunk_lines, low=1)
@@ -870,9 +917,10 @@ class _Plan:
     definition: dict
     hash: str
     version: str
+    phase: tuple | None = None   # (phase_fields kwargs, variable names) or None
 
     @classmethod
-    def build(cls, model, axes: dict, solver_kwargs, bidirectional) -> "_Plan":
+    def build(cls, model, axes: dict, solver_kwargs, bidirectional, phase=False) -> "_Plan":
         if not isinstance(model, Model):
             raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
         if not axes:
@@ -893,14 +941,27 @@ class _Plan:
             bidirectional = bool(bidirectional)
         else:
             raise ValueError(f"bidirectional must be True, False or 'full', got {bidirectional!r}")
+        if isinstance(phase, (bool, np.bool_)):
+            phase_kw = {} if phase else None
+        elif isinstance(phase, dict):
+            phase_kw = dict(phase)
+        else:
+            raise ValueError(f"phase must be True, False or a dict of phase_fields options, got {phase!r}")
         version = _package_version()
         definition = {"format": _FORMAT, "model": _describe(model),
                       "axes": [[a.name, _describe(list(a.values))] for a in ax],
                       "bidirectional": bidirectional, "solver_kwargs": _describe(kw),
                       "replicaquant_version": version}
+        if phase_kw is not None:  # only then: hashes of sweeps without phase fields are unchanged
+            definition["phase"] = _describe(phase_kw)
         digest = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()
         plan = cls(model, ax, kw, bidirectional, definition, digest, version)
         plan.validate()
+        if phase_kw is not None:
+            # one phase solve in the parent: checks the options, gives the variable names (and
+            # compiles the 1RSB kernels before any pool forks)
+            names = tuple(_phase_point(plan.point_model(0, 0), phase_kw))
+            plan = dataclasses.replace(plan, phase=(phase_kw, names))
         return plan
 
     @property
@@ -921,7 +982,7 @@ class _Plan:
 
     @property
     def names(self) -> list[str]:
-        return _var_names(self.bidirectional)
+        return _var_names(self.bidirectional, self.phase[1] if self.phase else ())
 
     def fixed(self, line: int) -> tuple:
         """``((name, value), ...)`` of the non-continuation axes on ``line``."""
@@ -943,7 +1004,7 @@ class _Plan:
         """Arguments of :func:`_solve_line` for ``line``."""
         c = self.cont
         return (self.model, self.fixed(line), c.name, c.values, c.numeric, self.bidirectional,
-                self.solver_kwargs)
+                self.solver_kwargs, self.phase)
 
     def dataset(self, results: dict):
         """Assemble ``{line: {var: array}}`` into the dataset (dims = axes in the order given)."""
@@ -954,7 +1015,10 @@ class _Plan:
         data_vars = {}
         for name in self.names:
             arr = np.stack([results[line][name] for line in range(self.n_lines)]).astype(_dtype(name))
-            data_vars[name] = (dims, arr.reshape(shape), {"description": _describe_var(name)})
+            vattrs = {"description": _describe_var(name)}
+            if name in ("phase", "phase_transition"):
+                vattrs["codes"] = json.dumps(dict(enumerate(_phase_codes()[name])))
+            data_vars[name] = (dims, arr.reshape(shape), vattrs)
         coords = {a.name: (a.name, a.coord) for a in self.axes}
         attrs = {
             "title": "replicaquant RS sweep",
@@ -1011,6 +1075,11 @@ def _execute(plan: _Plan, ckpt, client, workers: int, progress: bool, chunk_line
 
 
 def _describe_var(name: str) -> str:
+    if name.startswith("phase"):
+        if name in _PHASE_DOCS:
+            return _PHASE_DOCS[name]
+        return (f"replicaquant.phase.phase_fields: {name[6:]} of the thermodynamic phase "
+                "(nan where it does not apply)")
     for suffix, label in (("_fwd", "forward pass"), ("_bwd", "backward pass")):
         if name.endswith(suffix):
             base = name[: -len(suffix)]
@@ -1073,6 +1142,15 @@ def load_sweep(path):
         raise ValueError(f"load_sweep: {p} is damaged: variables {', '.join(missing)} are missing")
     return ds
 
+
+_PHASE_DOCS = {
+    "phase": "thermodynamic phase label code (codes attribute: RS, d1RSB, 1RSB, FRSB)",
+    "phase_transition": "kind of RS -> RSB transition code (codes attribute: none, continuous, discontinuous)",
+    "phase_converged": "1 if the phase classification (RS and 1RSB solves) converged",
+    "phase_n_branches": "number of 1RSB branches compared by the phase classification",
+    "phase_x": "Parisi parameter x* of the thermodynamic 1RSB state (1 in the RS phase)",
+    "phase_free_energy": "thermodynamic free energy (RS or 1RSB, whichever is the phase)",
+}
 
 _VAR_DOCS = {
     "m": "teacher overlap m = w.w0/d (selected branch)",
