@@ -483,26 +483,29 @@ ax.set_xlabel(r"width $\omega$"); ax.set_ylabel(r"test error $\rho - 2m + Q$")
 ax.set_title(f"Choosing the width for {BITS} bits (dashed: RS unstable)")
 ax.legend(fontsize=8)
 plt.show()"""),
-    ("md", r"""## 3. Is RS the right theory at $\omega^*$?
+    ("md", r"""## 3. Is RS the right theory at $\omega^*$? Its phase
 
 The RS solution is **locally** stable when the replicon (AT) value is below 1. That is necessary
 but not sufficient: a discontinuous transition to a glassy one-step-RSB phase can occur while
-`at < 1` (the 1RSB state is separated from RS by a finite gap and the local test cannot see it;
-[docs/theory.md](../docs/theory.md), section 5). So we check both: the AT value, and whether a
-1RSB solution with $q_1 > q_0$ exists and has a higher free energy (Parisi rule) at $\omega^*$."""),
-    ("code", r"""rs_best = opt.solution
-rsb_best = rq.solve_1rsb(best)
-print(f"AT value at omega*: {rs_best.at:.3f} -> RS locally stable: {rs_best.rs_stable}")
-print(f"1RSB search at omega*: nontrivial branch: {rsb_best.rsb}, x = {rsb_best.x:.3f}, "
-      f"f_1RSB - f_RS = {rsb_best.free_energy - rsb_best.free_energy_rs:.2e}")
+`at < 1` (the 1RSB state is separated from RS by a finite gap, so the local test cannot see it).
+`rq.phase` decides the phase by following the 1RSB branches in the Parisi parameter $x$ from
+$x = 1$ (from the RS split and from a frozen start) and reading their complexity $\Sigma$
+([docs/theory.md](../docs/theory.md), section 5):
+
+- **RS** — one state; the RS numbers are the equilibrium values;
+- **d1RSB** — thermodynamically RS, but the measure has split into exponentially many states:
+  the RS numbers hold, local algorithms may not reach them;
+- **1RSB** — replica symmetry is broken: use the 1RSB errors the report carries;
+- **FRSB** — even 1RSB is unstable; its numbers are an approximation."""),
+    ("code", r"""ph = rq.phase(best)
+print(f"phase at omega*: {ph.label} ({ph.message})")
+print(f"AT value {ph.at:.3f}; thermodynamic free energy {ph.free_energy:.6f} (RS {ph.free_energy_rs:.6f})")
 crit = rq.at_line(problem, "width", bracket=(0.05, 50.0))
 print(f"distance to the AT line: omega_c = {crit.value:.3f} = {crit.value / opt.width:.2f} x omega*")
-assert rs_best.rs_stable"""),
-    ("md", r"""If the AT value is well below 1, the 1RSB search collapses onto RS ($x = 1$, no
-nontrivial branch, equal free energies) and the AT line lies well above $\omega^*$, the RS
-numbers above are the equilibrium values. If instead `at` is close to 1, or a nontrivial 1RSB
-branch has the higher free energy, use the 1RSB errors (`rq.solve_1rsb`) and expect local
-algorithms to slow down.
+assert ph.converged and ph.label == "RS" and opt.rs_stable"""),
+    ("md", r"""Here the optimum is in the RS phase, well below the AT line: the RS numbers above are the
+equilibrium values. Had `ph.label` been `"1RSB"`, the errors to quote would be `ph.gen_error`
+and `ph.gen_error_mean` (1RSB), and local algorithms would be expected to slow down.
 
 ## 4. An algorithm on data of your size
 
@@ -522,7 +525,7 @@ for seed in SEEDS:
 dev = np.array(dev)
 sd = dev.std(ddof=1)
 print(f"AMP - theory: mean {dev.mean():+.4f}, instance-to-instance sd {sd:.4f}, "
-      f"standard error of the mean {sd / np.sqrt(len(dev)):.4f}  (theory {rs_best.gen_error_mean:.4f} at rho = 1)")
+      f"standard error of the mean {sd / np.sqrt(len(dev)):.4f}  (theory {opt.solution.gen_error_mean:.4f} at rho = 1)")
 assert np.all(np.abs(dev) < 0.05)"""),
     ("md", r"""## 5. How far can you trust the answer?
 
@@ -533,25 +536,26 @@ assert np.all(np.abs(dev) < 0.05)"""),
   theory by the instance-to-instance standard deviation printed above, $O(1/\sqrt d)$: quadrupling
   $d$ halves it. Differences between widths smaller than that cannot be resolved on one
   instance, and a small systematic finite-size shift (notebook 03) adds to it at small $d$.
-- **The phase**: the numbers are trustworthy in the RS phase only. Far from the AT line (section 3)
-  they are; close to it, check 1RSB and expect slow algorithms.
+- **The phase**: the RS numbers are the equilibrium ones in the RS (and d1RSB) phase; `rq.phase`
+  tells which (section 3). Close to the AT line expect slow algorithms.
 
 ## 6. What each extra bit buys
 
-The same recipe for 1 to 4 bits: optimal width, error, AT value at the optimum and the critical
-width. Each extra bit lowers the error, with diminishing returns, and moves the AT line further
+The same recipe for 1 to 4 bits: optimal width, error, AT value and phase at the optimum, and
+the critical width. Each extra bit lowers the error, with diminishing returns, and moves the AT line further
 away from the optimum."""),
-    ("code", r"""print(" b | omega*  | test error | at(omega*) | omega_c")
+    ("code", r"""print(" b | omega*  | test error | at(omega*) | phase | omega_c")
 table = []
 for b in (1, 2, 3, 4):
     m = problem.replace(bits=b)
     o = rq.optimal_width(m, bounds=(0.05, 6.0))
     c = rq.at_line(m, "width", bracket=(0.05, 100.0))
-    table.append((b, o.width, o.error, o.at, c.value))
-    print(f" {b} | {o.width:.4f} | {o.error:.4f}     | {o.at:.3f}      | {c.value:.3f}")
+    label = rq.phase(m.replace(width=o.width)).label
+    table.append((b, o.width, o.error, o.at, c.value, label))
+    print(f" {b} | {o.width:.4f} | {o.error:.4f}     | {o.at:.3f}      | {label:5s} | {c.value:.3f}")
 errors = [row[2] for row in table]
 assert all(e1 > e2 for e1, e2 in zip(errors, errors[1:]))       # each bit helps
-assert all(row[3] < 1 and row[4] > row[1] for row in table)    # optimum RS-stable, below the AT line
+assert all(row[3] < 1 and row[4] > row[1] and row[5] == "RS" for row in table)  # RS optimum
 ratios = [row[4] / row[1] for row in table]
 assert all(r1 < r2 for r1, r2 in zip(ratios, ratios[1:]))      # AT line moves away from omega*
 
