@@ -6,9 +6,10 @@ theories are on the table:
 * **RS**: the replica-symmetric saddle point (``rs.solve_rs``), the fixed point of AMP's state
   evolution; thermodynamically right in the RS and d1RSB phases, metastable in the static
   1RSB phase;
-* **thermodynamic 1RSB**: the 1RSB branch reached from a *frozen* start (``q1`` just below
-  ``Q``, small ``chi1``) at the Parisi ``x*`` that maximises ``f(x)`` on ``(0, 1]``.  In the
-  d1RSB phase ``x* = 1`` and every observable equals RS; in the static phase ``x* < 1``.
+* **thermodynamic 1RSB**: :func:`replicaquant.phase.phase` -- the 1RSB branches (from the RS
+  split and from *frozen* starts, ``q1`` just below ``Q``, small ``chi1``) followed in ``x``,
+  at the Parisi ``x*`` that maximises ``f(x)`` on ``(0, 1]``.  In the d1RSB phase ``x* = 1``
+  and every observable equals RS; in the static phase ``x* < 1``.
 
 Observables compared (``theory_observables`` of :mod:`replicaquant.montecarlo`, plus the
 overlap weight): ``m``, ``q`` (mean two-replica overlap, ``x q0 + (1 - x) q1`` in 1RSB),
@@ -47,7 +48,7 @@ from .model import Model
 from .montecarlo import monte_carlo, theory_observables
 from .teachers import GaussianTeacher
 
-__all__ = ["GlassyTheory", "glassy_theory", "MCPoint", "glassy_mc", "PlateauPoint", "glassy_plateau",
+__all__ = ["GlassyTheory", "glassy_theory", "MCPoint", "mc_point", "glassy_mc", "PlateauPoint", "glassy_plateau",
            "AMPPoint", "glassy_amp",
            "Verdict", "verdict", "GlassyComparison", "compare_glassy", "OBS"]
 
@@ -102,72 +103,37 @@ class GlassyTheory:
             raise ValueError(f"which must be 'rs' or '1rsb', got {which!r}")
         if self.label == "RS" or self.rsb is None:
             return self.observables("rs")
-        if self.label == "d1RSB":  # thermodynamics is RS (x* = 1: P(q) = delta(q - q0), q0 = q_RS)
+        if self.label == "d1RSB" or self.x >= 1.0:  # thermodynamics is RS (P(q) = delta(q - q_RS))
             return self.observables("rs")
         out = theory_observables(self.rsb, self.model)
         out["p_q1"] = 1.0 - self.rsb.x
         return out
 
 
-def _frozen_branch(model, rs):
-    from .rsb import solve_1rsb
+def glassy_theory(model: Model) -> GlassyTheory:
+    """RS and thermodynamic 1RSB of ``model`` (finite beta), from :func:`replicaquant.phase.phase`.
 
-    for eps, chi in ((1e-3, 0.05), (1e-2, 0.3), (3e-2, 1.0)):
-        s = solve_1rsb(model, x=1.0, init=(rs.m, rs.q, rs.Q - eps, chi), warn=False)
-        if s.converged and s.q1 - s.q0 > 1e-3:
-            return s
-    return None
-
-
-def glassy_theory(model: Model, *, x_step: float = 0.05) -> GlassyTheory:
-    """RS and thermodynamic 1RSB of ``model`` (finite beta), the 1RSB from a frozen start.
-
-    The frozen branch is solved at ``x = 1`` from ``(m, q, Q - eps, chi1)`` of RS (``eps`` =
-    1e-3, 1e-2, 3e-2 with ``chi1`` = 0.05, 0.3, 1); if ``Sigma(1) = beta df/dx(1) > 0`` the
-    phase is d1RSB.  Otherwise the branch is followed by continuation down in ``x`` (step
-    ``x_step``, each solve started from its neighbour) until ``df/dx`` changes sign, and
-    ``x*`` (``df/dx = 0``, the maximum of ``f``) is found by Brent's method on that bracket.
+    ``rq.phase`` follows every 1RSB branch (RS split and frozen starts) by continuation in
+    ``x`` and maximises ``f(x)``; its label is kept (``"FRSB"`` points are compared with the
+    1RSB approximation).  ``q_threshold`` is the midpoint ``(q0 + q1)/2`` of the nontrivial
+    branch it returns (the ``x = 1`` branch in the d1RSB phase).
 
     Returns
     -------
     GlassyTheory
     """
-    from scipy.optimize import brentq
-
-    from .rs import solve_rs
-    from .rsb import solve_1rsb
+    from .phase import phase
 
     if not isinstance(model, Model):
         raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
-    x_step = check_real("x_step", x_step, low=0.0, low_inclusive=False, high=0.5)
-    rs = solve_rs(model, init="multi", warn=False)
-    br = _frozen_branch(model, rs)
-    if br is None:
-        return GlassyTheory(model, "RS", rs, None, None, 1.0, math.nan, math.nan)
-    thr = 0.5 * (br.q0 + br.q1)
-    if br.complexity > 0:
-        return GlassyTheory(model, "d1RSB", rs, br, br, 1.0, float(br.complexity), thr)
-    prev = br
-    x = 1.0
-    while x - x_step > 1e-3:
-        x -= x_step
-        s = solve_1rsb(model, x=x, init=prev.state, warn=False)
-        if not (s.converged and s.q1 - s.q0 > 1e-3):
-            raise RuntimeError(f"glassy_theory: the frozen 1RSB branch was lost at x = {x:.3g} "
-                               f"({s.message})")
-        if s.dfdx > 0:
-            cache = {}
-
-            def g(xx, start=s.state):
-                r = solve_1rsb(model, x=xx, init=start, warn=False)
-                cache[xx] = r
-                return r.dfdx
-
-            xs = brentq(g, x, min(x + x_step, 1.0), xtol=1e-6)
-            r = cache[xs] if xs in cache else solve_1rsb(model, x=xs, init=s.state, warn=False)
-            return GlassyTheory(model, "1RSB", rs, br, r, float(xs), float(br.complexity), thr)
-        prev = s
-    raise RuntimeError("glassy_theory: df/dx < 0 on the whole frozen branch (no interior maximum)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ph = phase(model)
+    rsb = ph.rsb if ph.rsb is not None and ph.rsb.rsb else None
+    if ph.label == "RS" or rsb is None:
+        return GlassyTheory(model, "RS", ph.rs, None, None, 1.0, float(ph.complexity_x1), math.nan)
+    return GlassyTheory(model, ph.label, ph.rs, rsb, rsb, float(ph.x), float(ph.complexity_x1),
+                        0.5 * (rsb.q0 + rsb.q1))
 
 
 def _with_rho(model, rho):
@@ -227,6 +193,18 @@ class MCPoint:
     mc: object = field(repr=False)
 
 
+def mc_point(res, *, q_threshold: float, slopes: dict | None = None) -> MCPoint:
+    """:class:`MCPoint` of a finished :class:`~replicaquant.montecarlo.MCResult` (needs >= 2
+    instances): per-instance ``m, q, energy, train_error, gen_error_mean`` and ``p_q1`` (fraction
+    of the sampled ``q_ab`` above ``q_threshold``), teacher-norm corrected with ``slopes``."""
+    per = {k: res.per_instance[k] for k in ("m", "q", "energy", "train_error", "gen_error_mean")}
+    per["p_q1"] = np.array([float(np.mean(r.q_series > q_threshold)) for r in res.instances])
+    rho = np.array([r.rho_instance for r in res.instances])
+    vals = _corrected(per, rho, slopes or {})
+    return MCPoint(d=res.d, values=vals, rho_eff=float(rho.mean()),
+                   problems=res.equilibration_problems(), mc=res)
+
+
 def glassy_mc(model: Model, ds, *, q_threshold: float, instances: int = 8, sweeps: int = 20000,
               burn_in: int = 20000, temps=10, beta_min: float = 2.0, seed: int = 0,
               slopes: dict | None = None, progress=None) -> tuple:
@@ -249,12 +227,7 @@ def glassy_mc(model: Model, ds, *, q_threshold: float, instances: int = 8, sweep
         t = temps[d] if isinstance(temps, dict) else temps
         res = monte_carlo(model, d, instances=instances, sweeps=sweeps, burn_in=burn_in, temps=t,
                           beta_min=beta_min, seed=seed + j)
-        per = {k: res.per_instance[k] for k in ("m", "q", "energy", "train_error", "gen_error_mean")}
-        per["p_q1"] = np.array([float(np.mean(r.q_series > q_threshold)) for r in res.instances])
-        rho = np.array([r.rho_instance for r in res.instances])
-        vals = _corrected(per, rho, slopes or {})
-        out.append(MCPoint(d=d, values=vals, rho_eff=float(rho.mean()),
-                           problems=res.equilibration_problems(), mc=res))
+        out.append(mc_point(res, q_threshold=q_threshold, slopes=slopes))
         if progress is not None:
             progress(d)
     return tuple(out)
