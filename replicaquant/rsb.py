@@ -835,14 +835,14 @@ def _same_point(a, b, rtol=1e-6, atol=1e-9) -> bool:
 
 def _is_jump(s, pred, last, first: bool) -> bool:
     """A converged fixed-``x`` state ``s`` is on the branch of ``last`` if its distance to the
-    predictor is not larger than the predicted change (secant error ``O(dx^2)`` vs change
+    predictor is at most twice the predicted change (secant error ``O(dx^2)`` vs change
     ``O(dx)``; another branch is typically much further away); for the first step (no slope
     known) the change itself must stay below 10%."""
     err = float(np.max(np.abs(s - pred)))
     scale = 1.0 + float(np.max(np.abs(last)))
     if first:
         return err > 0.1 * scale
-    return err > float(np.max(np.abs(pred - last))) + 1e-6 * scale
+    return err > 2.0 * float(np.max(np.abs(pred - last))) + 1e-6 * scale
 
 
 def follow_branch(model: Model, start: RSB1Solution, xs, *, rs: RSSolution | None = None,
@@ -875,11 +875,14 @@ def _predict(path, xv):
     return path[-1].state
 
 
-def _step_to(model, rs, path, xv, opts, max_halvings):
-    """Solve at ``xv`` on the branch of ``path`` (appended to), halving the step on jumps;
-    ``None`` if the branch cannot be reached."""
+def _step_to(model, rs, path, xv, opts, max_halvings, exact=True):
+    """Solve at ``xv`` on the branch of ``path`` (appended to), halving the step on jumps
+    (``max_halvings`` failed attempts allowed).  ``exact``: keep going until ``xv`` itself is
+    reached; otherwise return the first point reached on the way.  ``None`` if the branch
+    cannot be continued."""
     target = xv
-    for _ in range(max_halvings + 1):
+    failures = 0
+    while failures <= max_halvings:
         last = path[-1]
         pred = _predict(path, target)
         if not RSB1Map(model, target).feasible(pred):
@@ -887,10 +890,11 @@ def _step_to(model, rs, path, xv, opts, max_halvings):
         s = _solve_fixed_x(model, target, pred, rs, **opts)
         if s.converged and s.rsb and not _is_jump(s.state, pred, last.state, len(path) < 2):
             path.append(s)
-            if target == xv:
+            if target == xv or not exact:
                 return s
             target = xv  # intermediate point reached: now try the full step again
             continue
+        failures += 1
         target = 0.5 * (last.x + target)
     return None
 
@@ -919,7 +923,7 @@ def _walk(model, rs, start, opts, *, x_min, x_tol, dx0=0.02, dx_max=0.3, max_ste
         if xn == cur.x:
             break
         n_before = len(path)
-        s = _step_to(model, rs, path, xn, _walk_opts(opts), 6)
+        s = _step_to(model, rs, path, xn, _walk_opts(opts), 6, exact=False)
         if s is None:
             last = path[-1]
             return (last, "open", path, f"branch lost at x = {last.x:.4g} (fixed-x solves jump off "
@@ -933,6 +937,7 @@ def _walk(model, rs, start, opts, *, x_min, x_tol, dx0=0.02, dx_max=0.3, max_ste
         # next step: aim 30% beyond the secant zero of Sigma, within [dx/2, min(2 dx, dx_max)]
         slope = (s.complexity - prev.complexity) / (s.x - prev.x)
         est = -s.complexity / slope * sgn if slope != 0 else np.inf
+        dx = abs(s.x - prev.x) if s.x != xn else dx  # the step actually taken
         dx = float(np.clip(1.3 * est, 0.5 * dx, min(2.0 * dx, dx_max))) if est > 0 else min(2 * dx, dx_max)
         cur = s
         if (sgn < 0 and cur.x <= x_min) or (sgn > 0 and cur.x >= 1.0):

@@ -124,3 +124,20 @@ def test_reference_points_beta5(bits, width, rs_stable):
         assert sol.rsb and len(sol.branches) == 1 and sol.branches[0].kind == "interior"
         assert 0 < sol.x < 1 and abs(sol.complexity) < 1e-8
         assert sol.free_energy > sol.free_energy_rs
+
+
+def test_one_bit_frozen_branch_interior_maximum():
+    """1 bit, beta = 100, alpha = 0.4, width 3 (at = 0.40): besides a dynamical x = 1 branch a
+    frozen branch (chi1 ~ 1e-77 at x = 1) has its maximum of f at small x* (x* beta = O(1)).
+    The old x search hopped between branches and reported x = 1, f = f_RS.  Independent check:
+    f on the branch at x* +- 10% (continuation from x*) lies below f(x*)."""
+    sol = solve_1rsb(Model.uniform(1, 3.0, alpha=0.4, beta=100.0, lam=1e-4, noise_var=0.1))
+    assert sol.converged and sol.rsb, sol.message
+    assert sol.rs.at < 0.5 and 0.01 < sol.x < 0.5 and "interior maximum" in sol.message
+    assert sol.free_energy - sol.free_energy_rs > 1e-3
+    win = next(b for b in sol.branches if b.kind == "interior")
+    assert win.at_one.chi1 < 1e-10  # a frozen branch
+    near = follow_branch(sol.model, sol, [sol.x * 1.1]) + follow_branch(sol.model, sol, [sol.x * 0.9])
+    assert len(near) == 2
+    for s in near:
+        assert s.free_energy < sol.free_energy
