@@ -3,7 +3,7 @@ committed tutorial notebooks.
 
 Build (warnings are errors, as in CI)::
 
-    python -m pip install -e ".[docs]" && sphinx-build -W --keep-going -b html docs _build/docs
+    python -m pip install -e ".[docs]" && python -m sphinx -W --keep-going -b html docs _build/docs
 
 Why Sphinx + numpydoc + MyST-NB (and not MkDocs + mkdocstrings): every docstring in the package
 is numpy-style with reST markup (``Parameters`` / ``Returns`` sections, ``:func:`` roles,
