@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import pathlib
 import re
+import subprocess
 import urllib.parse
 
 import pytest
@@ -107,3 +108,17 @@ def test_no_citation_of_a_document_outside_the_repository(page):
         pytest.skip("no such file")
     hits = [line.strip() for line in page.read_text().splitlines() if CITATION in line]
     assert not hits, hits
+
+
+def test_readme_two_commands_are_what_ci_runs():
+    # .ci/readme_path reads the non-comment lines of the first bash block under "## Two commands"
+    # and runs them in fresh virtual environments in both orders; keep them two one-liners
+    out = subprocess.run(["bash", str(ROOT / ".ci" / "readme_path"), "--print-commands"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    cmds = out.stdout.splitlines()
+    assert len(cmds) == 2, cmds
+    assert cmds[0].startswith("python -m pip install . && replicaquant figures --quick"), cmds[0]
+    assert cmds[1] == 'python -m pip install -e ".[test]" && python -m pytest', cmds[1]
+    run = (ROOT / ".ci" / "run").read_text()
+    assert "bash .ci/readme_path 12 21" in run and "set -euo pipefail" in run
