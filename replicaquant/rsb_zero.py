@@ -50,7 +50,6 @@ complexity, so their free energy is their energy).
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -58,13 +57,12 @@ from numba import njit
 
 from ._results import format_result
 from ._validation import check_int, check_real
-from .errors import ConvergenceError
 from .fixed_point import solve_fixed_point
 from .model import Model
 from .quadrature import _GL_N, _GL_W, _GL_X, _T_GRADED, gauss_expect_inf
 from .rs import RSSolution, _teacher_arrays, solve_rs
 
-__all__ = ["RSB1ZeroSolution", "RSB1ZeroMap", "solve_1rsb_zero", "prior_side_1rsb_zero",
+__all__ = ["RSB1ZeroSolution", "RSB1ZeroMap", "solve_1rsb_zero", "scan_alpha_zero", "prior_side_1rsb_zero",
            "channel_conjugates_1rsb_zero", "energy_1rsb_zero", "dedy_1rsb_zero",
            "train_error_1rsb_zero", "inner_average_zero"]
 
@@ -326,8 +324,9 @@ def channel_conjugates_1rsb_zero(alpha, rho, noise_var, y, m, q0, Q, chi1):
     ``Lam = 1 + chi1 + y (Q - q0)``, ``D = rho - 2m + q0 + noise_var``."""
     lam_ = 1.0 + chi1 + y * (Q - q0)
     d = rho - 2.0 * m + q0 + noise_var
-    qhat0 = max(alpha * d / lam_ ** 2, 0.0)
-    qhat1 = qhat0 + max(alpha * (Q - q0) / ((1.0 + chi1) * lam_), 0.0)
+    # divide in steps: no overflow when a diverging iteration drives chi1 or Lam beyond 1e154
+    qhat0 = max(alpha * d / lam_ / lam_, 0.0)
+    qhat1 = qhat0 + max(alpha * (Q - q0) / (1.0 + chi1) / lam_, 0.0)
     return alpha / lam_, qhat0, qhat1, alpha / (1.0 + chi1)
 
 
@@ -338,6 +337,16 @@ def energy_1rsb_zero(model: Model, y, m, q0, Q, chi1, mhat, qhat0, qhat1, Ahat, 
     d = model.rho - 2.0 * m + q0 + model.noise_var
     return float(-Ahat * Q / 2 + qhat1 * chi1 / 2 + y / 2 * (qhat1 * Q - qhat0 * q0) + mhat * m - Phi
                  + alpha / (2 * y) * (math.log(lam_) - math.log1p(chi1)) + alpha * d / (2 * lam_))
+
+
+#: ``chi1`` beyond this is a divergence (no finite saddle point), as in the RS solver
+_CHI_DIVERGED = 1e12
+
+
+def _divergence(s):
+    if s[3] > _CHI_DIVERGED or s[2] - s[1] < 0:
+        return f"no finite saddle point: chi1 = {s[3]:.3e} diverges"
+    return None
 
 
 def dedy_1rsb_zero(model: Model, y, m, q0, Q, chi1, qhat0, qhat1, Phi, e_phi) -> float:
@@ -352,7 +361,7 @@ def dedy_1rsb_zero(model: Model, y, m, q0, Q, chi1, qhat0, qhat1, Phi, e_phi) ->
     d = model.rho - 2.0 * m + q0 + model.noise_var
     return float((qhat1 * Q - qhat0 * q0) / 2 + (Phi - e_phi) / y
                  - alpha / (2 * y * y) * (math.log(lam_) - math.log1p(chi1))
-                 + alpha * dq / (2 * y * lam_) - alpha * d * dq / (2 * lam_ ** 2))
+                 + alpha * dq / (2 * y * lam_) - alpha * d * dq / (2 * lam_ * lam_))
 
 
 def train_error_1rsb_zero(model: Model, y, m, q0, Q, chi1) -> float:
@@ -360,7 +369,7 @@ def train_error_1rsb_zero(model: Model, y, m, q0, Q, chi1) -> float:
     limit of the finite-beta 1RSB formula at ``x = y/beta``)."""
     lam_ = 1.0 + chi1 + y * (Q - q0)
     d = model.rho - 2.0 * m + q0 + model.noise_var
-    return float((Q - q0) / ((1.0 + chi1) * lam_) + d / lam_ ** 2)
+    return float((Q - q0) / (1.0 + chi1) / lam_ + d / lam_ / lam_)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -419,7 +428,12 @@ class RSB1ZeroSolution:
     rsb : bool
         ``Q - q0`` above the collapse tolerance.
     converged, iterations, residual, message
+        Status; ``iterations`` counts map evaluations over every fixed-``y`` solve.
     rs : RSSolution
+        The RS ground state of the same model.
+    status : int
+        :mod:`replicaquant.convergence` code (0 success, 1 no Parisi root / not converged,
+        4 invalid: a non-finite field).
     """
 
     model: Model = field(repr=False)
@@ -444,6 +458,7 @@ class RSB1ZeroSolution:
     residual: float
     message: str = ""
     rs: RSSolution | None = field(default=None, repr=False)
+    status: int = 0
 
     FIELDS = ("y", "m", "q0", "Q", "chi1", "mhat", "qhat0", "qhat1", "Ahat", "energy", "energy_rs",
               "gen_error", "train_error", "dedy", "complexity")
@@ -476,7 +491,7 @@ class RSB1ZeroSolution:
     def as_dict(self) -> dict:
         d = {k: float(getattr(self, k)) for k in self.FIELDS}
         d.update(rsb=bool(self.rsb), converged=bool(self.converged), iterations=int(self.iterations),
-                 residual=float(self.residual), message=self.message)
+                 residual=float(self.residual), message=self.message, status=int(self.status))
         return d
 
     def __repr__(self) -> str:
@@ -501,7 +516,8 @@ def _build(model, y, zmap, s, converged, iterations, residual, message, rs, coll
 def _solve_fixed_y(model, y, s0, rs, *, mixing, tol, max_iter, anderson, collapse_tol):
     zmap = RSB1ZeroMap(model, y)
     fp = solve_fixed_point(zmap, s0, mixing=mixing, tol=tol, max_iter=max_iter, anderson=anderson,
-                           feasible=zmap.feasible, fallback=True, patience=200)
+                           feasible=zmap.feasible, fallback=True, patience=200,
+                           root_maxfev=200, fallback_max_iter=max_iter, reject=_divergence)
     s = fp.x if zmap.feasible(fp.x) else np.asarray(s0, dtype=float)
     return _build(model, y, zmap, s, fp.converged, fp.iterations, fp.residual, fp.message, rs,
                   collapse_tol)
@@ -570,9 +586,13 @@ def solve_1rsb_zero(model: Model, *, y: float | None = None, init=None, y_grid=N
     elif init is None:
         s0 = _frozen_start(rs, model0)
     else:
-        s0 = np.asarray(init, dtype=float)
+        try:
+            s0 = np.asarray(init, dtype=float)
+        except (TypeError, ValueError):
+            s0 = np.empty(0)
         if s0.shape != (4,) or not np.all(np.isfinite(s0)):
-            raise ValueError("init must be None, an RSB1ZeroSolution or a finite (m, q0, Q, chi1)")
+            raise ValueError(f"init must be None, an RSB1ZeroSolution or a finite (m, q0, Q, chi1), "
+                             f"got {init!r}")
 
     if y is not None:
         sol = _solve_fixed_y(model0, y, s0, rs, **opts)
@@ -587,14 +607,16 @@ def solve_1rsb_zero(model: Model, *, y: float | None = None, init=None, y_grid=N
 
 
 def _finish(sol, model, strict, warn):
-    if not sol.converged:
-        msg = (f"solve_1rsb_zero did not converge for {model!r}: {sol.message}; last iterate "
-               f"y={sol.y:.6g}, m={sol.m:.6g}, q0={sol.q0:.6g}, Q={sol.Q:.6g}, chi1={sol.chi1:.6g}")
-        if strict:
-            raise ConvergenceError(msg, sol)
-        if warn:
-            warnings.warn(msg, RuntimeWarning, stacklevel=3)
-    return sol
+    from .convergence import MAX_ITER, finalize
+    from .invariants import check_fields
+
+    if not sol.converged and sol.status == 0:
+        sol = replace(sol, status=MAX_ITER)
+    violation = check_fields({k: getattr(sol, k) for k in sol.FIELDS})
+    return finalize(sol, violation=violation, strict=strict, warn=warn, what="solve_1rsb_zero",
+                    stacklevel=3, model=model,
+                    detail=f"last iterate y={sol.y:.6g}, m={sol.m:.6g}, q0={sol.q0:.6g}, Q={sol.Q:.6g}, "
+                           f"chi1={sol.chi1:.6g}")
 
 
 def _parisi(model, y_grid, y_max, s0, rs, y_tol, opts):
@@ -662,3 +684,39 @@ class _Failed(Exception):
     def __init__(self, sol):
         super().__init__("failed")
         self.sol = sol
+
+
+def scan_alpha_zero(model: Model, alphas, **kwargs) -> list:
+    """Zero-temperature 1RSB ground states along ``alphas`` by continuation (largest first).
+
+    Each point starts from the previous one's state with the Parisi search beginning just below
+    its ``y*`` (below the RS interpolation threshold the small-``y`` solutions, close to RS,
+    have no finite saddle point, so the branch can only be reached from above); the first point
+    uses the default search.  A point whose search fails (e.g. ``y*`` beyond ``y_max``) is
+    returned non-converged and the next one continues from the last converged solution.  Returns the solutions in the order of
+    ``alphas`` (non-converged ones flagged, never NaN); ``kwargs`` go to
+    :func:`solve_1rsb_zero` (``warn`` defaults to False).
+    """
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
+    vals = [check_real("alphas", a, low=0.0, low_inclusive=False) for a in np.atleast_1d(alphas)]
+    kwargs.setdefault("warn", False)
+    order = np.argsort(vals)[::-1]
+    out = [None] * len(vals)
+    prev = None
+    for i in order:
+        m = model.replace(alpha=vals[i], beta=np.inf)
+        sol = None
+        if prev is not None:
+            grid = np.geomspace(0.8 * prev.y, prev.y, 2)
+            sol = solve_1rsb_zero(m, init=prev, y_grid=grid, **kwargs)
+        else:
+            sol = solve_1rsb_zero(m, **kwargs)
+        if sol.converged and prev is not None and sol.y < 0.2 * prev.y:
+            # a small-y root next to RS, not the continued frozen branch: do not accept it
+            sol = replace(sol, converged=False, status=1,
+                          message=f"continuation lost the frozen branch (y* jumped {prev.y:.3g} -> {sol.y:.3g})")
+        out[i] = sol
+        if sol.converged:
+            prev = sol
+    return out
