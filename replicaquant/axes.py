@@ -106,6 +106,7 @@ INT_AXES = tuple(n for n, a in AXES.items() if a.kind == "int")
 OBJECT_AXES = tuple(n for n, a in AXES.items() if a.kind == "object")
 _QUANT_AXES = ("bits", "width", "gamma", "scale")
 _MODEL_FIELDS = ("alpha", "beta", "lam", "noise_var")
+_MODEL_FIELD_SET = frozenset(_MODEL_FIELDS)
 
 
 def check_axis(name, *, kinds=("real", "int", "object")) -> Axis:
@@ -216,6 +217,8 @@ def with_params(model: Model, changes: dict) -> Model:
     if not isinstance(model, Model):
         raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
     changes = dict(changes)
+    if changes.keys() <= _MODEL_FIELD_SET:  # fast path (sweeps along alpha, beta, lam, noise_var)
+        return dataclasses.replace(model, **changes) if changes else model
     for name in changes:
         check_axis(name)
     if "beta" in changes and "T" in changes:

@@ -106,10 +106,37 @@ def state_of(obj) -> np.ndarray:
                     "(give follow(..., state=lambda s: ...))")
 
 
+def _vec(x) -> tuple:
+    """A state as a tuple of Python floats (the walk's arithmetic is on these: states are
+    short, and plain floats are several times faster than NumPy reductions on 3-vectors)."""
+    if type(x) is tuple:  # the fast path: states given as tuples of floats
+        return x if all([type(v) is float for v in x]) else tuple([float(v) for v in x])
+    if isinstance(x, np.ndarray):
+        return tuple(x.ravel().tolist())
+    return tuple(state_of(x).tolist())
+
+
+def _l1(a) -> float:
+    return sum([abs(v) for v in a])
+
+
+def _maxabs(a) -> float:
+    return max([abs(v) for v in a]) if a else 0.0
+
+
+def _maxdiff(a, b) -> float:
+    return max([abs(u - v) for u, v in zip(a, b)]) if a else 0.0
+
+
+def _finite(a) -> bool:
+    return all(math.isfinite(v) for v in a)
+
+
 def branch_tolerance(a, b=None, *, rtol: float = SAME_BRANCH_RTOL,
                      atol: float = SAME_BRANCH_ATOL) -> float:
     """``atol + rtol max(1, sum|a_k|, sum|b_k|)``: the distance below which states are one branch."""
-    scale = max(1.0, float(np.sum(np.abs(a))), float(np.sum(np.abs(b))) if b is not None else 0.0)
+    a = _vec(a)
+    scale = max(1.0, _l1(a), _l1(_vec(b)) if b is not None else 0.0)
     return atol + rtol * scale
 
 
@@ -133,79 +160,92 @@ def same_branch(state_a, state_b, *, rtol: float = SAME_BRANCH_RTOL,
     bool
         Symmetric in ``a, b``; non-finite states are the same only if exactly equal.
     """
-    a, b = state_of(state_a), state_of(state_b)
-    if a.shape != b.shape:
+    a, b = _vec(state_a), _vec(state_b)
+    if len(a) != len(b):
         return False
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        return bool(np.array_equal(a, b))
-    return bool(np.sum(np.abs(a - b)) <= branch_tolerance(a, b, rtol=rtol, atol=atol))
+    if not (_finite(a) and _finite(b)):
+        return a == b
+    d = sum([abs(u - v) for u, v in zip(a, b)])
+    return d <= atol + rtol * max(1.0, _l1(a), _l1(b))
 
 
 # ---------------------------------------------------------------------------------------------
 # predictor
 
 
-def _finite_distinct(ts, t) -> bool:
-    return (all(v is not None and math.isfinite(v) for v in ts) and t is not None
-            and math.isfinite(t) and len(set(list(ts) + [t])) == len(ts) + 1)
-
-
-def _secant(hist, t):
+def _extrapolate(hist, t):
+    """``(secant, curvature term or None)`` at ``t`` from the last two/three history points;
+    ``None`` when the last two coordinates (and ``t``) are not finite and distinct."""
+    if len(hist) < 2 or t is None or not math.isfinite(t):
+        return None
     (t1, x1), (t2, x2) = hist[-2], hist[-1]
-    return x2 + (x2 - x1) * ((t - t2) / (t2 - t1))
+    if t1 is None or t2 is None or not (math.isfinite(t1) and math.isfinite(t2)) \
+            or t1 == t2 or t == t2 or t == t1:
+        return None
+    f = (t - t2) / (t2 - t1)
+    lin = [b + (b - a) * f for a, b in zip(x1, x2)]
+    curv = None
+    if len(hist) >= 3:
+        t0, x0 = hist[-3]
+        if t0 is not None and math.isfinite(t0) and t0 != t1 and t0 != t2 and t0 != t:
+            w = (t - t2) * (t - t1)
+            curv = [((c - b) / (t2 - t1) - (b - a) / (t1 - t0)) / (t2 - t0) * w
+                    for a, b, c in zip(x0, x1, x2)]
+    return lin, curv
+
+
+def _predict(hist, t, predictor: str, ext=None):
+    """Prediction (tuple of floats) from ``hist = [(t_j, vec_j)]``; ``None``: use the last state.
+    ``ext``: :func:`_extrapolate` already computed."""
+    if predictor == "previous":
+        return None
+    if ext is None:
+        ext = _extrapolate(hist, t)
+    if ext is None:
+        return None
+    lin, curv = ext
+    pred = lin
+    if predictor == "quadratic" and curv is not None:
+        x2 = hist[-1][1]
+        if max([abs(v) for v in curv]) <= 0.5 * max([abs(u - v) for u, v in zip(lin, x2)]):
+            pred = [u + v for u, v in zip(lin, curv)]
+    return tuple(pred) if all(math.isfinite(v) for v in pred) else None
 
 
 def predict(hist, t, predictor: str = "secant", feasible: Callable | None = None):
     """Predicted state at coordinate ``t`` from ``hist = [(t_j, x_j), ...]`` (oldest first).
 
-    See the module docstring for the three predictors.  Returns the last state when the history
-    is too short, coordinates coincide or are not finite, or ``feasible(prediction)`` is False.
+    See the module docstring for the three predictors.  Returns the last state (an array) when
+    the history is too short, coordinates coincide or are not finite, or ``feasible(prediction)``
+    is False.
     """
-    x_last = hist[-1][1]
-    if predictor == "previous" or len(hist) < 2:
-        return x_last
-    h = hist[-_HISTORY:] if predictor == "quadratic" else hist[-2:]
-    if not _finite_distinct([p[0] for p in h], t):
-        h = hist[-2:]
-        if not _finite_distinct([p[0] for p in h], t):
-            return x_last
-    lin = _secant(h, t)
-    pred = lin
-    if predictor == "quadratic" and len(h) == 3:
-        (t0, x0), (t1, x1), (t2, x2) = h
-        dd = ((x2 - x1) / (t2 - t1) - (x1 - x0) / (t1 - t0)) / (t2 - t0)
-        curv = dd * ((t - t2) * (t - t1))
-        if np.max(np.abs(curv)) <= 0.5 * np.max(np.abs(lin - x2)):
-            pred = lin + curv
-    if not np.all(np.isfinite(pred)):
-        return x_last
-    if feasible is not None and not feasible(pred):
-        return x_last
-    return pred
+    vh = [(tj, _vec(xj)) for tj, xj in hist]
+    pred = _predict(vh, t, predictor)
+    if pred is None:
+        return np.array(vh[-1][1])
+    arr = np.array(pred)
+    if feasible is not None and not feasible(arr):
+        return np.array(vh[-1][1])
+    return arr
 
 
-def _trend_scale(hist, t):
+def _trend_scale(hist, t, ext=None):
     """``(reference, scale)`` of the jump test, or ``None`` when there is no trend.
 
     ``reference``: the quadratic extrapolation through the last three points (the secant through
     two when only two are usable); ``scale = max(|s - x_j|, |c|)`` with ``s`` the secant and ``c``
     the curvature term of the quadratic (the first- and second-order increments of the trend).
     """
-    if len(hist) < 2:
+    if ext is None:
+        ext = _extrapolate(hist, t)
+    if ext is None:
         return None
-    (t1, x1), (t2, x2) = hist[-2], hist[-1]
-    if not _finite_distinct([t1, t2], t):
-        return None
-    lin = _secant(hist, t)
-    scale = float(np.max(np.abs(lin - x2)))
-    ref = lin
-    if len(hist) >= 3 and _finite_distinct([hist[-3][0], t1, t2], t):
-        t0, x0 = hist[-3]
-        dd = ((x2 - x1) / (t2 - t1) - (x1 - x0) / (t1 - t0)) / (t2 - t0)
-        curv = dd * ((t - t2) * (t - t1))
-        ref = lin + curv
-        scale = max(scale, float(np.max(np.abs(curv))))
-    return ref, scale
+    lin, curv = ext
+    x2 = hist[-1][1]
+    scale = max([abs(u - v) for u, v in zip(lin, x2)])
+    if curv is None:
+        return lin, scale
+    return [u + v for u, v in zip(lin, curv)], max(scale, max([abs(v) for v in curv]))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -480,14 +520,14 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
     def good(sol) -> bool:
         return bool(getattr(sol, "converged", False)) and (accept is None or bool(accept(sol)))
 
-    def ratio(x, hist, t):
+    def ratio(x, hist, t, ext=None):
         """Prediction error of ``x`` against the trend of ``hist`` (units of the trend's
         increments); ``None`` without a trend, ``inf`` when the trend does not move but ``x`` did."""
-        ts = _trend_scale(hist, t) if t is not None else None
+        ts = _trend_scale(hist, t, ext) if t is not None else None
         if ts is None:
             return None
         ref, scale = ts
-        err = float(np.max(np.abs(x - ref))) - branch_tolerance(x, rtol=rtol, atol=atol)
+        err = _maxdiff(x, ref) - (atol + rtol * max(1.0, _l1(x)))
         if err <= 0.0:
             return 0.0
         return err / scale if scale > 0.0 else math.inf
@@ -521,19 +561,24 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
         Returns ``(solution, state, prediction, jumped, new_hist, depth_used)``; ``new_hist`` is
         ``None`` when the solution was not accepted.
         """
-        pred = predict(hist, t_to, predictor, (lambda x: feas(x, v_to)) if feasible else None)
+        ext = _extrapolate(hist, t_to)
+        pv = _predict(hist, t_to, predictor, ext)
+        pred = np.array(pv if pv is not None else hist[-1][1])
+        if pv is not None and feasible is not None and not feasible(pred, v_to):
+            pv, pred = None, np.array(hist[-1][1])
+        pv = pv if pv is not None else hist[-1][1]
         sol = call(v_to, pred)
         ok = good(sol)
-        x = state(sol) if ok else None
-        r = ratio(x, hist, t_to) if ok else None
+        x = _vec(state(sol)) if ok else None
+        r = ratio(x, hist, t_to, ext) if ok else None
         jumped = r is not None and r > jump_ratio
         suspicious = (not ok) or (r is not None and r > halve_ratio)
 
         def plain():
             if not ok:
-                return sol, x, pred, False, None, depth
+                return sol, x, pv, False, None, depth
             nh = [(t_to, x)] if jumped else (hist + [(t_to, x)])[-_HISTORY:]
-            return sol, x, pred, jumped, nh, depth
+            return sol, x, pv, jumped, nh, depth
 
         if not suspicious or depth >= max_halvings or not halvable or t_from is None or t_to is None:
             return plain()
@@ -545,9 +590,6 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
         if m[3] and second[4] is not None:  # the branch ended in the first half
             return second[:3] + (True, [(t_to, second[1])], second[5])
         return second
-
-    def feas(x, value):
-        return bool(feasible(x, value))
 
     steps: list[Step] = []
     hist: list = []
@@ -563,7 +605,7 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
             f_prev, f_here = retrace.steps[i + 1], retrace.steps[i]
             if (f_prev.smooth and f_here.accepted
                     and same_branch(state(prev_sol), state(f_prev.solution), rtol=rtol, atol=atol)):
-                x = state(f_here.solution)
+                x = _vec(state(f_here.solution))
                 steps.append(Step(value, f_here.solution, "reused", solves=0))
                 hist = (hist + [(t, x)])[-_HISTORY:]
                 prev_sol, prev_value, prev_ok, failures = f_here.solution, value, True, 0
@@ -575,7 +617,7 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
             steps.append(Step(value, sol, "init" if k < 0 else "fallback", accepted=ok,
                               fallback=k, solves=counter[0]))
             if ok:
-                hist = [(t, state(sol))]
+                hist = [(t, _vec(state(sol)))]
                 prev_sol, prev_value, prev_ok, failures = sol, value, True, 0
             else:
                 failures += 1
@@ -591,15 +633,15 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
             if fb >= 0:
                 attempt = "fallback"
             if good(sol):
-                x = state(sol)
+                x = _vec(state(sol))
                 r = ratio(x, hist, t)
                 jumped = r is not None and r > jump_ratio
         ok = x is not None
-        err = float(np.max(np.abs(x - pred))) if ok and isinstance(pred, np.ndarray) else math.nan
+        err = _maxdiff(x, pred) if ok else math.nan
         smooth = False
         if ok and attempt == "predicted" and depth == 0:
-            step = float(np.max(np.abs(x - x_prev)))
-            smooth = err <= max(smooth_ratio * step, _SMOOTH_FLOOR * max(1.0, float(np.max(np.abs(x)))))
+            step = _maxdiff(x, x_prev)
+            smooth = err <= max(smooth_ratio * step, _SMOOTH_FLOOR * max(1.0, _maxabs(x)))
         steps.append(Step(value, sol, attempt, accepted=ok, branch_changed=bool(jumped),
                           smooth=smooth, fallback=fb, halvings=depth, solves=counter[0],
                           prediction_error=err))

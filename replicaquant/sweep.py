@@ -191,8 +191,9 @@ def _method(step) -> int:
     return _ATTEMPT_CODES[step.attempt]
 
 
-def _x(sol: RSSolution) -> np.ndarray:
-    return sol.x
+def _x(sol: RSSolution) -> tuple:
+    """The continuation state ``(m, q, chi)`` (a tuple of floats: cheapest for the walk)."""
+    return (sol.m, sol.q, sol.chi)
 
 
 def _line_walk(models, coords, bidirectional, kw):
@@ -217,7 +218,7 @@ def _line_walk(models, coords, bidirectional, kw):
 
 def _same_point(a: RSSolution, b: RSSolution) -> bool:
     """Same fixed point (:func:`replicaquant.continuation.same_branch` on ``(m, q, chi)``)."""
-    return same_branch(a.x, b.x)
+    return same_branch(_x(a), _x(b))
 
 
 def _count_branches(sols) -> int:
@@ -230,6 +231,7 @@ def _count_branches(sols) -> int:
 
 
 _PASS_VARS = RSSolution.FIELDS + ("rs_stable", "converged", "iterations", "residual", "method")
+_STATUS_FIELDS = RSSolution.FIELDS + ("rs_stable", "converged", "iterations", "residual")
 _MAIN_VARS = RSSolution.FIELDS + ("rs_stable", "converged", "iterations", "residual")
 _DTYPES = {"rs_stable": np.int8, "converged": np.int8, "iterations": np.int32, "method": np.int8,
            "n_branches": np.int8, "selected": np.int8}
@@ -282,39 +284,49 @@ def _phase_line(models, phase_kw: dict, names) -> dict:
     return out
 
 
+_MODEL_ONLY_AXES = ("alpha", "beta", "lam", "noise_var", "T")
+
+
 def _solve_line(model: Model, fixed: tuple, cont_name: str, cont_values: tuple, numeric: bool,
                 bidirectional, solver_kwargs: dict, phase=None) -> dict:
     """Solve one line of the sweep (both passes); returns ``{variable: 1-D array}``.
 
     ``phase``: ``None`` or ``(phase_kwargs, phase_var_names)`` to add the phase fields."""
     fixed = dict(fixed)
-    models = [_point_model(model, {**fixed, cont_name: v}) for v in cont_values]
+    if cont_name not in _MODEL_ONLY_AXES or not fixed:
+        models = [_point_model(model, {**fixed, cont_name: v}) for v in cont_values]
+    else:  # the fixed axes once, then a model field that interacts with no other axis
+        line_model = _point_model(model, fixed)
+        models = [_point_model(line_model, {cont_name: v}) for v in cont_values]
     coords = [float(v) for v in cont_values] if numeric else [None] * len(cont_values)
     n = len(models)
     walks = _line_walk(models, coords, bidirectional, solver_kwargs)
-    passes = {p: [(st.solution, _method(st)) for st in steps] for p, steps in walks.items()}
-    out = {name: np.zeros(n, dtype=_dtype(name)) for name in _var_names(bidirectional)}
-    for p, res in passes.items():
-        for i, (sol, method) in enumerate(res):
-            for v in RSSolution.FIELDS + ("rs_stable", "converged", "iterations", "residual"):
-                out[f"{v}_{p}"][i] = getattr(sol, v)
-            out[f"method_{p}"][i] = method
-            if method == REUSED:  # no solve was done for this point in this pass
-                out[f"iterations_{p}"][i] = 0
+    passes = {p: [st.solution for st in steps] for p, steps in walks.items()}
+    out = {}
+    for p, sols in passes.items():
+        for v in _STATUS_FIELDS:
+            out[f"{v}_{p}"] = np.array([getattr(sol, v) for sol in sols], dtype=_dtype(v))
+        methods = np.array([_method(st) for st in walks[p]], dtype=np.int8)
+        out[f"method_{p}"] = methods
+        out[f"iterations_{p}"][methods == REUSED] = 0  # no solve was done for these in this pass
+    names = tuple(passes)
+    sel = np.zeros(n, dtype=np.int8)
+    n_br = np.zeros(n, dtype=np.int8)
     for i in range(n):
-        cands = [passes[p][i][0] for p in passes]
-        conv = [k for k, s in enumerate(cands) if s.converged]
+        cands = [passes[p][i] for p in names]
+        conv = [k for k, c in enumerate(cands) if c.converged]
         if len(conv) == 2 and not _same_point(cands[0], cands[1]):
-            sel = min(conv, key=lambda k: (cands[k].free_energy, k))
+            sel[i] = min(conv, key=lambda k: (cands[k].free_energy, k))
         elif conv:
-            sel = conv[0]
+            sel[i] = conv[0]
         else:
-            sel = min(range(len(cands)), key=lambda k: (cands[k].residual, k))
-        best = cands[sel]
-        for v in _MAIN_VARS:
-            out[v][i] = getattr(best, v)
-        out["selected"][i] = sel
-        out["n_branches"][i] = _count_branches(cands)
+            sel[i] = min(range(len(cands)), key=lambda k: (cands[k].residual, k))
+        n_br[i] = _count_branches(cands)
+    for v in _MAIN_VARS:
+        stacked = np.stack([out[f"{v}_{p}"] for p in names])
+        out[v] = stacked[sel, np.arange(n)]
+    out["selected"] = sel
+    out["n_branches"] = n_br
     if phase is not None:
         out.update(_phase_line(models, phase[0], phase[1]))
     return out
