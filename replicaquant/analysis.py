@@ -34,6 +34,7 @@ from . import axes as _axes
 from ._validation import check_int, check_real
 from .model import Model
 from .continuation import follow
+from .records import PS_CHI, PS_M, PS_Q
 from .rs import ConvergenceError, RSMap, RSSolution, prior_side, solve_rs, solve_rs_retrying
 from .teachers import GaussianTeacher
 
@@ -75,6 +76,21 @@ def _check_bracket(name: str, bracket) -> tuple[float, float]:
     if not lo < hi:
         raise ValueError(f"{name} must satisfy lo < hi, got ({lo}, {hi})")
     return lo, hi
+
+
+def _real_values(name: str, values) -> np.ndarray:
+    """A 1-D float array of parameter values (``inf`` allowed, NaN and strings not)."""
+    if isinstance(values, (str, bytes)):
+        raise ValueError(f"{name} must be a sequence of real numbers, got {values!r}")
+    try:
+        arr = np.atleast_1d(np.asarray(values, dtype=float))
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a sequence of real numbers") from None
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    if np.isnan(arr).any():
+        raise ValueError(f"{name} must not contain NaN")
+    return arr
 
 
 def _normal_pdf(x, loc, scale):
@@ -178,7 +194,7 @@ def scan(model: Model, axis: str, values, *, reverse: bool = False,
         converge is kept with its flag and is not used as a warm start).
     """
     _check_axis(axis, continuous=False)
-    vals = list(np.atleast_1d(np.asarray(values, dtype=float)))
+    vals = list(_real_values("values", values))
     walk = follow(vals[::-1] if reverse else vals, _walk_solver(model, axis, solve_kwargs),
                   **_SCAN_WALK)
     sols = list(walk.solutions)
@@ -468,7 +484,7 @@ def _threshold_parts(rsmap: RSMap, levels: np.ndarray, sigma: float, rho: float,
     # field h = w0 + sigma z, rounding with a = 1: <w> = Q(w0 + sigma z); prior_side returns
     # [E phi, m, q, Q, D = E d<w>/dh, .]
     out = prior_side(levels, 1.0, math.inf, 1.0, sigma * sigma, rsmap.tv, rsmap.tp, rsmap.grho)
-    m, q, D = float(out[1]), float(out[2]), float(out[4])
+    m, q, D = float(out[PS_M]), float(out[PS_Q]), float(out[PS_CHI])
     R = rho - 2.0 * m + q + noise_var
     return D, R, m, q
 
@@ -589,7 +605,9 @@ def double_descent_peak(model: Model, alphas, *, observable: str = "gen_error_me
     has no interior maximum (it grows as alpha -> 0: thermal spread over interpolators).
     """
     _check_observable(observable)
-    a = np.unique(np.asarray(alphas, dtype=float))
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
+    a = np.unique(_real_values("alphas", alphas))
     if a.size < 3:
         raise ValueError("alphas must contain at least 3 distinct values")
     if not np.all(np.isfinite(a)) or a[0] <= 0:
@@ -660,6 +678,10 @@ def at_slope(model: Model, *, solution: RSSolution | None = None) -> float:
     ``alpha dc^2 chi/(6 (1+chi)^2)``.  ``model.beta`` is ignored (the beta = inf solution is
     used; pass it as ``solution`` to avoid re-solving).
     """
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
+    if solution is not None and not isinstance(solution, RSSolution):
+        raise ValueError(f"solution must be an RSSolution, got {type(solution).__name__}")
     m_inf = model.replace(beta=math.inf)
     sol = solution if solution is not None else _solve(m_inf, None)
     if not sol.converged:

@@ -1184,3 +1184,15 @@ _VAR_DOCS = {
     "n_branches": "distinct converged fixed points found at this point (forward, backward, multi-start)",
     "selected": "which pass the main variables come from: 0 forward, 1 backward",
 }
+
+
+class _SweepModule(type(sys)):
+    """This module, callable as :func:`sweep`: importing ``replicaquant.sweep`` binds the
+    *module* to the package attribute ``replicaquant.sweep``, so ``rq.sweep(...)`` must work on
+    it too."""
+
+    def __call__(self, *args, **kwargs):
+        return sweep(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _SweepModule

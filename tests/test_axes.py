@@ -105,3 +105,18 @@ def test_sweep_analysis_and_registry_agree():
     ds = sweep(lloyd, T=[0.2, 0.0], workers=1, progress=False, bidirectional=False)
     assert abs(float(ds["m"].sel(T=0.2)) - solve_rs(lloyd).m) < 1e-8
     assert abs(float(ds["m"].sel(T=0.0)) - solve_rs(lloyd.replace(beta=math.inf)).m) < 1e-8
+
+
+def test_bad_values_name_the_parameter_and_rq_sweep_stays_callable():
+    import replicaquant as rq
+    import replicaquant.sweep  # noqa: F401 - binds the package attribute to the module
+
+    base = Model(UniformQuantizer(2, 1.5), alpha=2.0, beta=5.0)
+    ds = rq.sweep(base, width=[1.0, 1.2], workers=1, progress=False, bidirectional=False)
+    assert ds["m"].shape == (2,)
+    for call, name in ((lambda: analysis.scan(base, "alpha", "abc"), "values"),
+                       (lambda: analysis.scan(base, "alpha", [1.0, float("nan")]), "values"),
+                       (lambda: analysis.double_descent_peak(base, "abc"), "alphas"),
+                       (lambda: analysis.at_slope("x"), "model")):
+        with pytest.raises(ValueError, match=name):
+            call()
