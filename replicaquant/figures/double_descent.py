@@ -132,7 +132,7 @@ def draw(data):
     ax3.set_xlabel(r"$\alpha$")
     ax3.set_ylabel(r"ground-state energy $H/d$")
     ax3.set_ylim(1e-5, 1)
-    ax3.set_title("energy: 1RSB (solid), RS (dashed)")
+    ax3.set_title("ground-state energy")
     return fig
 
 
@@ -144,7 +144,8 @@ def claims(data) -> list:
         kb = str(b)
         e1, e0 = _curve(data, "rsb", b, "energy"), _curve(data, "rsb", b, "energy_rs")
         ok = np.isfinite(e1) & np.isfinite(e0)
-        out.append((f"b={b}: 1RSB converged at >= 80% of the alphas drawn", ok.mean() >= 0.8))
+        out.append((f"b={b}: 1RSB converged at every alpha >= 0.5 drawn (below, y* can exceed "
+                    f"y_max = 1e4: those points are left out)", bool(np.all(ok[alphas >= 0.5]))))
         out.append((f"b={b}: 1RSB ground-state energy >= RS energy at every converged alpha",
                     bool(np.all(e1[ok] >= e0[ok] - 1e-12))))
         tr = _curve(data, "rsb", b, "train_error")
@@ -166,6 +167,15 @@ def claims(data) -> list:
                 out.append((f"b={b} alpha={p['alpha']:g}: {name} energy within 3 sigma of 1RSB "
                             f"({p['energy_inf']:.4g} +- {sig:.2g} vs {z1:.4g})",
                             abs(p["energy_inf"] - z1) < 3 * sig))
+        for p in data["anneal"][kb]:
+            g1 = _theory_at(data, "rsb", b, "gen_error", p["alpha"])
+            g0 = _theory_at(data, "rs", b, "gen_error", p["alpha"])
+            sig = p["gen_error_inf_err"]
+            if abs(g1 - g0) > 3 * sig:
+                out.append((f"b={b} alpha={p['alpha']:g}: where RS and 1RSB test errors differ by more "
+                            f"than 3 sigma, the annealed ground state follows 1RSB ({p['gen_error_inf']:.3f}"
+                            f" +- {sig:.2g}; 1RSB {g1:.3f}, RS {g0:.3f})",
+                            abs(p["gen_error_inf"] - g1) < 3 * sig < abs(p["gen_error_inf"] - g0)))
         for p in data["anneal"][kb]:
             z1 = _theory_at(data, "rsb", b, "energy", p["alpha"])
             out.append((f"b={b} alpha={p['alpha']:g}: annealed energy (an upper bound per instance) "
@@ -204,7 +214,10 @@ def caption(data) -> str:
         "volume-limited training error, not interpolation.  Points: exact ground states "
         "(exhaustive search, d <= 22 one bit, <= 11 two bits, instance means with control "
         "variates, extrapolated linearly in 1/d; circles) and annealed ground states (squares, "
-        "upper bounds per instance).  Black: ridgeless regression (divergent at alpha = 1).\n"
+        "upper bounds per instance; where RS and 1RSB test errors differ by more than the error "
+        "bars -- b = 2 at small alpha -- the annealed points follow 1RSB).  The finite-d exact points carry large 1/d "
+        "extrapolation errors at small alpha.  Black: ridgeless regression (divergent at "
+        "alpha = 1).\n"
         "Measured: " + "; ".join(rows) + ".\n"
         f"Grid: {'quick (coarse)' if data['quick'] else 'full'} settings."
     )
