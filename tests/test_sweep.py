@@ -65,7 +65,7 @@ def test_sweep_equals_point_by_point_cold_solves(spec_model):
 
 
 def test_sweep_reproduces_ridge_closed_form_along_alpha():
-    """Dense wide grid (241 levels on [-6, 6], beta = 100) == ridge regression (SPEC §2 check).
+    """Dense wide grid (241 levels on [-6, 6], beta = 100) == ridge regression (the continuous-weight limit, see docs/theory.md).
 
     Reference: the ``ridge_rs`` closed form.  The level measure is a Gaussian of standard
     deviation ``sigma = 1/sqrt(beta (lam + Ahat)) >= 0.09`` sampled on a grid of spacing 0.05:
