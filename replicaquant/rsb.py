@@ -693,6 +693,13 @@ def _build(model, x, rsmap, s, fp_converged, iterations, residual, message, rs, 
         iterations=int(iterations), residual=float(residual), message=message, rs=rs)
 
 
+def _search_opts(kwargs) -> dict:
+    """Fixed-``x`` solver options from :func:`solve_1rsb` keyword arguments (defaults as there)."""
+    return dict(mixing=kwargs.get("mixing", 0.5), tol=kwargs.get("tol", 1e-10),
+                max_iter=kwargs.get("max_iter", 2000), anderson=kwargs.get("anderson", 5),
+                collapse_tol=kwargs.get("collapse_tol", 1e-7))
+
+
 def _walk_opts(opts):
     """Fixed-``x`` options for continuation steps: a bounded budget (150 maps: accelerated
     iteration, then the Powell-hybrid root, no long damped fallback), because a failed step is
@@ -908,8 +915,6 @@ def _walk(model, rs, start, opts, *, x_min, x_tol, dx0=0.02, dx_max=0.3, max_ste
     by Brent's method, each solve warm-started from the chord between its bracketing neighbours
     on the branch.  Returns ``(best, kind, path, message, n_evaluations)``.
     """
-    from scipy.optimize import brentq
-
     path = [start]
     n0 = start.iterations
     if start.x >= 1.0 and start.complexity >= 0.0:
@@ -951,6 +956,7 @@ def _walk(model, rs, start, opts, *, x_min, x_tol, dx0=0.02, dx_max=0.3, max_ste
     cache = {lo.x: lo, hi.x: hi}
 
     def sigma(xv):
+        """Sigma on the branch at ``xv`` (``None`` if the solve leaves the branch)."""
         if xv in cache:
             return cache[xv].complexity
         ks = sorted(cache)
@@ -960,25 +966,51 @@ def _walk(model, rs, start, opts, *, x_min, x_tol, dx0=0.02, dx_max=0.3, max_ste
         pred = a.state + w * (b.state - a.state)
         s = _solve_fixed_x(model, xv, pred, rs, **_walk_opts(opts))
         if not (s.converged and s.rsb) or _is_jump(s.state, pred, a.state if w < 0.5 else b.state, False):
-            raise _BranchLost(xv)
+            return None
         path.append(s)
         cache[xv] = s
         return s.complexity
 
-    try:
-        xs = brentq(sigma, lo.x, hi.x, xtol=x_tol, rtol=4 * np.finfo(float).eps, maxiter=100)
-    except _BranchLost as exc:
+    xs, lost = _illinois(sigma, lo.x, lo.complexity, hi.x, hi.complexity, x_tol)
+    if lost is not None:
         best = max(cache.values(), key=lambda z: z.free_energy)
-        return (best, "open", path, f"branch lost at x = {exc.x:.6g} while locating Sigma = 0",
+        return (best, "open", path, f"branch lost at x = {lost:.6g} while locating Sigma = 0",
                 _count(path, n0))
-    sigma(xs)
     return cache[xs], "interior", path, f"Sigma(x) = 0 at x* = {xs:.6g}", _count(path, n0)
 
 
-class _BranchLost(Exception):
-    def __init__(self, x):
-        super().__init__(x)
-        self.x = x
+def _illinois(f, a, fa, b, fb, xtol, max_iter=100):
+    """Root of ``f`` in ``[a, b]`` (``fa fb <= 0``) by the Illinois variant of regula falsi
+    (superlinear, always bracketed).  ``f`` may return ``None`` (cannot be evaluated there).
+    Returns ``(root, None)`` -- the root is an evaluated point -- or ``(None, x_failed)``."""
+    if fa == 0.0:
+        return a, None
+    if fb == 0.0:
+        return b, None
+    side = 0
+    c_prev = None
+    for _ in range(max_iter):
+        c = (a * fb - b * fa) / (fb - fa)
+        if not (min(a, b) < c < max(a, b)):
+            c = 0.5 * (a + b)
+        fc = f(c)
+        if fc is None:
+            return None, c
+        if fc == 0.0 or (c_prev is not None and abs(c - c_prev) < 0.5 * xtol):
+            return c, None
+        c_prev = c
+        if fc * fb < 0:
+            a, fa = b, fb
+            side_new = 0
+        else:
+            side_new = 1
+            if side == 1:
+                fa *= 0.5
+        b, fb = c, fc
+        side = side_new
+        if abs(b - a) < xtol:
+            return b, None
+    return b, None
 
 
 def _count(path, n0):
