@@ -46,6 +46,7 @@ from .rsb import RSB1Solution, solve_1rsb
 from .rsb_zero import RSB1ZeroSolution, solve_1rsb_zero
 from .state_evolution import SEResult, state_evolution
 from .teachers import DiscreteTeacher, GaussianTeacher
+from .transitions import TransitionLines, TransitionPoint, transition_lines
 
 __version__ = "0.1.0"
 
@@ -81,7 +82,7 @@ __all__ = [
     "UniformQuantizer", "amp", "at_line", "at_line_curve", "at_slope", "available_figures", "denoise",
     "double_descent_peak", "interpolation_threshold", "load_sweep", "lloyd_max_gaussian",
     "make_data", "make_figures", "midtread_quantizer", "monte_carlo", "monte_carlo_instance", "optimal_width",
-    "phase", "phase_fields",
+    "phase", "phase_fields", "TransitionLines", "TransitionPoint", "transition_lines",
     "ridge_rs", "sample_level", "scan", "site_moments", "site_moments_array", "solve_1rsb", "solve_1rsb_zero",
     "solve_rs", "state_evolution", "sweep", "theory_observables", "__version__",
 ]

@@ -840,16 +840,19 @@ def _same_point(a, b, rtol=1e-6, atol=1e-9) -> bool:
     return bool(same_branch(a, b, rtol=rtol, atol=atol))
 
 
-def _is_jump(s, pred, last, first: bool) -> bool:
-    """A converged fixed-``x`` state ``s`` is on the branch of ``last`` if its distance to the
-    predictor is at most twice the predicted change (secant error ``O(dx^2)`` vs change
-    ``O(dx)``; another branch is typically much further away); for the first step (no slope
-    known) the change itself must stay below 10%."""
+def _is_jump(s, pred, last, dx: float, first: bool = False) -> bool:
+    """Has a converged fixed-``x`` state ``s`` left the branch of ``last``?
+
+    On the branch the distance to the predictor is small against the predicted change (secant
+    error ``O(dx^2)`` vs change ``O(dx)``) -- but a secant built over a long previous step can
+    be poor, so a slack ``0.25 |dx| (1 + |last|)`` that vanishes with the step is added: a
+    halved step is eventually accepted on a smooth branch, while another branch stays a finite
+    distance away.  First step (no slope known): the change must stay below 10%."""
     err = float(np.max(np.abs(s - pred)))
     scale = 1.0 + float(np.max(np.abs(last)))
     if first:
         return err > 0.1 * scale
-    return err > 2.0 * float(np.max(np.abs(pred - last))) + 1e-6 * scale
+    return err > 2.0 * float(np.max(np.abs(pred - last))) + 0.25 * abs(dx) * scale + 1e-6 * scale
 
 
 def follow_branch(model: Model, start: RSB1Solution, xs, *, rs: RSSolution | None = None,
@@ -895,7 +898,8 @@ def _step_to(model, rs, path, xv, opts, max_halvings, exact=True):
         if not RSB1Map(model, target).feasible(pred):
             pred = last.state
         s = _solve_fixed_x(model, target, pred, rs, **opts)
-        if s.converged and s.rsb and not _is_jump(s.state, pred, last.state, len(path) < 2):
+        if s.converged and s.rsb and not _is_jump(s.state, pred, last.state, target - last.x,
+                                                   len(path) < 2):
             path.append(s)
             if target == xv or not exact:
                 return s
@@ -965,7 +969,8 @@ def _walk(model, rs, start, opts, *, x_min, x_tol, dx0=0.02, dx_max=0.3, max_ste
         w = (xv - a.x) / (b.x - a.x) if b.x != a.x else 0.0
         pred = a.state + w * (b.state - a.state)
         s = _solve_fixed_x(model, xv, pred, rs, **_walk_opts(opts))
-        if not (s.converged and s.rsb) or _is_jump(s.state, pred, a.state if w < 0.5 else b.state, False):
+        near = a if w < 0.5 else b
+        if not (s.converged and s.rsb) or _is_jump(s.state, pred, near.state, xv - near.x):
             return None
         path.append(s)
         cache[xv] = s
