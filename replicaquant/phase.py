@@ -116,7 +116,8 @@ def phase(model: Model, *, init: RSB1Solution | None = None, replicon_tol: float
     Parameters
     ----------
     model : Model
-        Finite ``beta``.
+        The point; at ``beta = inf`` the report comes from
+        :func:`replicaquant.rsb_zero.phase_zero` (zero-temperature 1RSB; FRSB not tested).
     init : RSB1Solution, optional
         Warm start for the 1RSB solver: only that solution's branch is followed (no branch
         search; for continuation along an axis).  Default: the full branch search.
@@ -135,6 +136,9 @@ def phase(model: Model, *, init: RSB1Solution | None = None, replicon_tol: float
     if not (math.isfinite(replicon_tol) and replicon_tol >= 0.0):
         raise ValueError(f"replicon_tol must be finite and >= 0, got {replicon_tol!r}")
     solve_kwargs.setdefault("warn", False)
+    if math.isinf(model.beta):  # zero temperature: the frozen 1RSB ground state (rsb_zero)
+        from .rsb_zero import phase_zero
+        return phase_zero(model, **solve_kwargs)
     sol = solve_1rsb(model, init=init, **solve_kwargs)
     return classify(sol, replicon_tol=replicon_tol)
 

@@ -62,7 +62,7 @@ from .model import Model
 from .quadrature import _GL_N, _GL_W, _GL_X, _T_GRADED, gauss_expect_inf
 from .rs import RSSolution, _teacher_arrays, solve_rs
 
-__all__ = ["RSB1ZeroSolution", "RSB1ZeroMap", "solve_1rsb_zero", "scan_alpha_zero", "prior_side_1rsb_zero",
+__all__ = ["RSB1ZeroSolution", "RSB1ZeroMap", "solve_1rsb_zero", "scan_alpha_zero", "phase_zero", "prior_side_1rsb_zero",
            "channel_conjugates_1rsb_zero", "energy_1rsb_zero", "dedy_1rsb_zero",
            "train_error_1rsb_zero", "inner_average_zero"]
 
@@ -720,3 +720,34 @@ def scan_alpha_zero(model: Model, alphas, **kwargs) -> list:
         if sol.converged:
             prev = sol
     return out
+
+
+def phase_zero(model: Model, *, init=None, **solve_kwargs):
+    """:class:`replicaquant.phase.PhaseReport` at ``beta = inf`` (used by ``rq.phase``).
+
+    At zero temperature the RS ground state is never locally stable for a discrete level set
+    (``at = inf``), so the candidates are 1RSB and beyond.  The label is ``"1RSB"`` when the
+    zero-temperature 1RSB (:func:`solve_1rsb_zero`) has a frozen branch (``Q - q0 > 0``) with an
+    interior Parisi ``y*`` (``Sigma(y*) = 0``); the replicons of the zero-temperature 1RSB
+    solution are not computed (``nan``), so FRSB (a Gardner instability of the ground state) is
+    not tested.  ``x`` is ``0`` (``x = y*/beta``), ``complexity = Sigma(y*)``, ``q1 = Q``;
+    ``transition`` is ``"discontinuous"`` (frozen states appear with ``Q - q0`` finite).
+    Otherwise (no frozen branch, or not converged) the report is not converged.
+    """
+    from .phase import PhaseReport
+
+    solve_kwargs.setdefault("warn", False)
+    sol = solve_1rsb_zero(model, init=init, **solve_kwargs)
+    rs = sol.rs
+    ok = bool(sol.converged and sol.rsb and rs is not None and rs.converged)
+    why = (f"1RSB (beta = inf): frozen states with Q - q0 = {sol.Q - sol.q0:.4g}, Parisi y* = "
+           f"{sol.y:.6g} (Sigma = {sol.complexity:.2g}), e - e_RS = {sol.energy - sol.energy_rs:.3e}; "
+           f"RS at = inf; replicons not computed at beta = inf (FRSB not tested)"
+           if ok else f"inconclusive at beta = inf: {sol.message}")
+    nan = math.nan
+    return PhaseReport(label="1RSB" if ok else "RS", transition="discontinuous" if ok else None,
+                       x=0.0, free_energy=sol.energy, free_energy_rs=sol.energy_rs,
+                       complexity=sol.complexity, complexity_x1=nan, at=math.inf, replicon=nan,
+                       replicon_between=nan, q0=sol.q0, q1=sol.Q, gen_error=sol.gen_error,
+                       gen_error_mean=sol.gen_error, train_error=sol.train_error, n_branches=int(sol.rsb),
+                       converged=ok, message=why, rs=rs, rsb=sol)

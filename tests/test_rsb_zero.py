@@ -148,3 +148,12 @@ def test_solve_1rsb_dispatches_at_beta_inf():
     assert isinstance(sol, rq.RSB1ZeroSolution) and sol.converged
     assert sol.energy == pytest.approx(solve_1rsb_zero(M1).energy, rel=1e-12)
     assert sol.x == 0.0 and sol.q1 == sol.Q
+
+
+def test_phase_at_beta_inf_reports_frozen_1rsb():
+    ph = rq.phase(M1)
+    z = solve_1rsb_zero(M1)
+    assert ph.label == "1RSB" and ph.converged and ph.at == math.inf
+    assert ph.free_energy == pytest.approx(z.energy, rel=1e-12)
+    assert ph.free_energy > ph.free_energy_rs
+    assert ph.q1 == ph.rsb.Q and ph.x == 0.0
