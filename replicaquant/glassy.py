@@ -155,12 +155,14 @@ def _theory_and_slopes(model, rho_eff):
     return th, slopes
 
 
-def _corrected(per, rho, slopes):
-    """Mean and standard error of ``per - slope (rho_i - mean rho)`` over instances."""
+def _corrected(per, rho, slopes, rho_ref=None):
+    """Mean and standard error of ``per - slope (rho_i - rho_ref)`` over instances
+    (``rho_ref`` defaults to ``mean rho_i``)."""
     rho = np.asarray(rho, dtype=float)
+    ref = float(rho.mean()) if rho_ref is None else float(rho_ref)
     out = {}
     for k, v in per.items():
-        v = np.asarray(v, dtype=float) - slopes.get(k, 0.0) * (rho - rho.mean())
+        v = np.asarray(v, dtype=float) - slopes.get(k, 0.0) * (rho - ref)
         se = float(v.std(ddof=1) / math.sqrt(v.size)) if v.size > 1 else math.nan
         out[k] = (float(v.mean()), se)
     return out
@@ -193,15 +195,17 @@ class MCPoint:
     mc: object = field(repr=False)
 
 
-def mc_point(res, *, q_threshold: float, slopes: dict | None = None) -> MCPoint:
+def mc_point(res, *, q_threshold: float, slopes: dict | None = None,
+             rho_ref: float | None = None) -> MCPoint:
     """:class:`MCPoint` of a finished :class:`~replicaquant.montecarlo.MCResult` (needs >= 2
     instances): per-instance ``m, q, energy, train_error, gen_error_mean`` and ``p_q1`` (fraction
-    of the sampled ``q_ab`` above ``q_threshold``), teacher-norm corrected with ``slopes``."""
+    of the sampled ``q_ab`` above ``q_threshold``), teacher-norm corrected with ``slopes`` to
+    ``rho_ref`` (default: the instances' mean ``|w0|^2/d``, reported as ``rho_eff``)."""
     per = {k: res.per_instance[k] for k in ("m", "q", "energy", "train_error", "gen_error_mean")}
     per["p_q1"] = np.array([float(np.mean(r.q_series > q_threshold)) for r in res.instances])
     rho = np.array([r.rho_instance for r in res.instances])
-    vals = _corrected(per, rho, slopes or {})
-    return MCPoint(d=res.d, values=vals, rho_eff=float(rho.mean()),
+    vals = _corrected(per, rho, slopes or {}, rho_ref)
+    return MCPoint(d=res.d, values=vals, rho_eff=float(rho.mean() if rho_ref is None else rho_ref),
                    problems=res.equilibration_problems(), mc=res)
 
 
@@ -464,7 +468,8 @@ class GlassyComparison:
     ----------
     model : Model
     theory : GlassyTheory
-        Evaluated at the Monte Carlo ``rho_eff`` (largest ``d``).
+        Evaluated at the Monte Carlo ``rho_eff`` (largest ``d``); the values at every ``d`` are
+        corrected to that teacher norm.
     rs, rsb1 : dict
         The RS and thermodynamic-1RSB observables at that ``rho_eff``.
     mc : tuple of MCPoint
@@ -544,6 +549,9 @@ def compare_glassy(model: Model, *, ds=(50, 100), instances: int = 8, sweeps: in
                        instances=instances, sweeps=sweeps, burn_in=burn_in, temps=temps,
                        beta_min=beta_min, seed=seed, slopes=slopes, progress=progress)
     rho_mc = mc[-1].rho_eff if mc else model.rho
+    # every d corrected to the same teacher norm (that of the largest d), where the theory is
+    mc = tuple(mc_point(p.mc, q_threshold=th0.q_threshold if th0.label != "RS" else math.inf,
+                        slopes=slopes, rho_ref=rho_mc) for p in mc)
     th = glassy_theory(_with_rho(model, rho_mc))
     rs, r1 = th.observables("rs"), th.observables("1rsb")
     fs = finite_size_allowance(mc)
