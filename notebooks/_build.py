@@ -395,8 +395,12 @@ height. Fewer bits interpolate fewer samples: $\alpha_c$ moves left as $b$ decre
 bit $\lVert w\rVert^2$ is fixed, the ridge cannot select among interpolators and the RS solution
 has no finite-$\chi$ branch below $\alpha_c$ (the curve stops).
 
-*Caveat:* at $\beta = \infty$ every discrete level set is RS-unstable (`at` is infinite,
-notebook 01), so these are RS predictions; the peak position is an RS statement."""),
+*Caveat — this is the RS picture.* At $\beta = \infty$ every discrete level set is RS-unstable
+(`at` is infinite, notebook 01), so these curves are predictions of an unstable saddle point. The
+zero-temperature 1RSB theory (`rq.solve_1rsb_zero`, [docs/ground_state.md](../docs/ground_state.md))
+finds no exact interpolation — the training error stays positive, about $K^{-2/\alpha}$ below
+$\alpha_c$ — and, for 1 and 2 bits, no peak at all: $\alpha_c$ is a crossover of the RS
+solution, not a true interpolation threshold. The last cell compares the two at one point."""),
     ("code", r"""fig, ax = plt.subplots(figsize=(6, 4), constrained_layout=True)
 ra = np.concatenate([np.linspace(0.15, 0.995, 200), np.linspace(1.005, 2.5, 200)])
 rv = np.array([rq.ridge_rs(a, 0.0, 0.1).gen_error_mean for a in ra])
@@ -411,13 +415,47 @@ ax.set_ylabel(r"test error $\rho - 2m + q$")
 ax.set_title(r"Double descent, $\beta = \infty$ (dotted: $\alpha_c$)")
 ax.legend(fontsize=8)
 plt.show()"""),
-    ("md", "The peak moves from $\\alpha = 1$ to $\\alpha_c < 1$ and stays finite:"),
+    ("md", "In the RS theory the peak moves from $\\alpha = 1$ to $\\alpha_c < 1$ and stays finite:"),
     ("code", r"""th2 = rq.interpolation_threshold(model(2, widths[2]))
 assert th2.alpha < 0.9 and th2.gen_error < rq.ridge_rs(0.99, 0.0, 0.1).gen_error_mean
 ths = [rq.interpolation_threshold(model(b, w)).alpha for b, w in widths.items()]
 assert ths == sorted(ths)   # fewer bits: smaller alpha_c
 print(f"2 bits: alpha_c = {th2.alpha:.3f}, peak error {th2.gen_error:.3f} "
       f"(continuous weights at alpha = 0.99: {rq.ridge_rs(0.99, 0.0, 0.1).gen_error_mean:.1f})")"""),
+    ("md", r"""## 3. Beyond RS: the zero-temperature 1RSB picture (2 bits)
+
+The 1RSB ground state (`y = beta x` fixed as $\beta \to \infty$) is followed in $\alpha$ from
+large $\alpha$ downwards (below the RS $\alpha_c$ it can only be reached by continuation). Left:
+test error; right: training error (log scale). RS interpolates (training error 0) below
+$\alpha_c$; 1RSB never does, and its test error keeps rising as $\alpha$ decreases — no peak."""),
+    ("code", r"""from replicaquant.rsb_zero import scan_alpha_zero
+
+a1 = np.array([1.5, 1.2, 1.0, 0.8, 0.7, 0.6, 0.5])
+m2 = model(2, widths[2])
+rsb0 = scan_alpha_zero(m2, a1)
+rs0 = [rq.solve_rs(m2.replace(alpha=a)) for a in a1]
+print(" alpha | test RS  test 1RSB | train RS   train 1RSB")
+for a, r, z in zip(a1, rs0, rsb0):
+    print(f" {a:5.2f} | {r.gen_error:.4f}   {z.gen_error:.4f} | {r.train_error:.2e}   {z.train_error:.2e}")
+assert all(z.converged for z in rsb0)
+below = a1 < th2.alpha
+assert all(z.train_error > 1e-4 for z in rsb0)                               # no interpolation
+assert all(r.train_error < 1e-8 for r, b in zip(rs0, below) if b)            # RS interpolates
+e1 = [z.gen_error for z in rsb0]
+assert all(x < y for x, y in zip(e1, e1[1:]))                                # no peak: monotone
+
+fig, (ax, ax2) = plt.subplots(1, 2, figsize=(9, 3.5), constrained_layout=True)
+ax.plot(a1, [r.gen_error for r in rs0], "o-", label="RS")
+ax.plot(a1, e1, "s-", label="1RSB (zero temperature)")
+ax.axvline(th2.alpha, ls=":", color="gray", label=r"RS $\alpha_c$")
+ax.set_xlabel(r"$\alpha = n/d$"); ax.set_ylabel("test error"); ax.set_title(r"2 bits, $\beta = \infty$: test error")
+ax.legend(fontsize=8)
+ax2.semilogy(a1, [max(r.train_error, 1e-12) for r in rs0], "o-", label="RS (0 below $\\alpha_c$)")
+ax2.semilogy(a1, [z.train_error for z in rsb0], "s-", label="1RSB")
+ax2.axvline(th2.alpha, ls=":", color="gray")
+ax2.set_xlabel(r"$\alpha = n/d$"); ax2.set_ylabel("training error"); ax2.set_title("training error")
+ax2.legend(fontsize=8)
+plt.show()"""),
 ]
 
 NOTEBOOKS["06_which_width"] = [
