@@ -52,7 +52,6 @@ against a brute-force double grid.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -60,11 +59,15 @@ from numba import njit
 
 from ._results import format_result
 from ._validation import check_int, check_real
+from .convergence import MAX_ITER, SUCCESS, finalize
 from .fixed_point import solve_fixed_point
+from .invariants import check_rsb1
 from .kernels import site_moments
 from .model import Model
 from .quadrature import _GL_N, _GL_W, _GL_X, _T_GRADED, _breakpoints, step_widths
-from .rs import ConvergenceError, RSSolution, _teacher_arrays, solve_rs
+from .errors import ConvergenceError  # noqa: F401  (re-exported: rsb.ConvergenceError)
+from .levels import LevelMeasure
+from .rs import RSSolution, solve_rs
 
 __all__ = ["RSB1Solution", "RSB1Branch", "RSB1Map", "solve_1rsb", "x1_roots", "follow_branch", "prior_side_1rsb", "channel_conjugates_1rsb",
            "free_energy_1rsb", "train_error_1rsb", "dfdx_1rsb", "prior_side_1rsb_full"]
@@ -461,9 +464,8 @@ def _energetic(alpha, beta, x, rho, noise_var, m, q0, q1, Q):
 
 
 def _levels_and_teacher(model: Model):
-    levels = np.ascontiguousarray(model.levels, dtype=float)
-    tv, tp, grho = _teacher_arrays(model.teacher)
-    return levels, tv, tp, grho
+    """``(levels, t_values, t_probs, gauss_rho)`` of :class:`replicaquant.levels.LevelMeasure`."""
+    return LevelMeasure.from_model(model).as_tuple()
 
 
 def _check_x(x) -> float:
@@ -601,6 +603,9 @@ class RSB1Solution:
         Status; ``iterations`` counts map evaluations over all fixed-``x`` solves.
     rs : RSSolution
         The RS solution used as start and reference.
+    status : int
+        Code of :mod:`replicaquant.convergence` (``0`` converged, ``1`` not converged,
+        ``4`` an invariant is violated).
     branch : str
         Which branch this is and why it was selected (thermodynamic solution of
         :func:`solve_1rsb`).
@@ -635,6 +640,7 @@ class RSB1Solution:
     residual: float
     message: str = ""
     rs: RSSolution | None = field(default=None, repr=False)
+    status: int = 0
     branch: str = ""
     branches: tuple = field(default=(), repr=False)
 
@@ -1106,14 +1112,16 @@ def solve_1rsb(model: Model, *, x: float | None = None, init=None, split: tuple 
 
 
 def _finish(sol, model, strict, warn):
-    if not sol.converged:
-        msg = (f"solve_1rsb did not converge for {model!r}: {sol.message}; last iterate x={sol.x:.6g}, "
-               f"m={sol.m:.6g}, q0={sol.q0:.6g}, q1={sol.q1:.6g}, chi1={sol.chi1:.6g}")
-        if strict:
-            raise ConvergenceError(msg, sol)
-        if warn:
-            warnings.warn(msg, RuntimeWarning, stacklevel=3)
-    return sol
+    """The package's convergence protocol (:func:`replicaquant.convergence.finalize`): a
+    converged result that violates an invariant of :func:`replicaquant.invariants.check_rsb1`
+    becomes non-converged; non-convergence warns or raises."""
+    if sol.status == SUCCESS and not sol.converged:
+        sol = replace(sol, status=MAX_ITER)
+    violation = check_rsb1(sol) if sol.converged else None
+    detail = (f"last iterate x={sol.x:.6g}, m={sol.m:.6g}, q0={sol.q0:.6g}, q1={sol.q1:.6g}, "
+              f"chi1={sol.chi1:.6g}")
+    return finalize(sol, violation=violation, strict=strict, warn=warn, what="solve_1rsb",
+                    stacklevel=3, model=model, detail=detail)
 
 
 def _fixed_x_solution(model, x, init, s_init, rs, split, opts):

@@ -119,7 +119,8 @@ def _summary(rep: PhaseReport) -> dict:
             "at": float(rep.at), "complexity": float(rep.complexity),
             "complexity_x1": float(rep.complexity_x1), "replicon": float(rep.replicon),
             "replicon_between": float(rep.replicon_between), "free_energy": float(rep.free_energy),
-            "gen_error_mean": float(rep.gen_error_mean), "converged": bool(rep.converged)}
+            "gen_error_mean": float(rep.gen_error_mean), "free_energy_rs": float(rep.free_energy_rs),
+            "gen_error_mean_rs": float(rep.rs.gen_error_mean), "converged": bool(rep.converged)}
 
 
 def _gardner_value(rep: PhaseReport) -> float:
