@@ -86,3 +86,23 @@ def test_verdict_logic():
     # coinciding theories (d1RSB)
     v = verdict("MC", {"e": (0.1005, 0.001)}, rs, dict(rs), label="d1RSB")
     assert v.follows == "RS=1RSB" and math.isclose(v.z_rs["e"], 0.5)
+
+
+def test_compare_glassy_record_is_complete_on_a_tiny_run():
+    # Smoke test of the driver on a deliberately tiny run (numbers meaningless at d = 12, 16):
+    # every observable has a finite value and error at every d, the verdicts are strings naming
+    # the algorithm, the table renders, and AMP at a static point with at < 1 converges.
+    from replicaquant.glassy import OBS, compare_glassy
+
+    model = Model.uniform(1, 1.3, alpha=0.6, beta=16.0, lam=1e-4, noise_var=0.1)
+    c = compare_glassy(model, ds=(16, 12), instances=3, sweeps=200, burn_in=100, temps=4,
+                       beta_min=4.0, amp_d=200, amp_seeds=2, amp_max_iter=300)
+    assert c.theory.label == "1RSB" and [p.d for p in c.mc] == [12, 16]
+    for p in c.mc:
+        assert set(OBS) <= set(p.values)
+        assert all(math.isfinite(v) and math.isfinite(e) for v, e in p.values.values())
+        assert p.rho_eff == c.mc[-1].rho_eff  # every d corrected to one teacher norm
+    assert set(c.finite_size) >= set(OBS)
+    assert c.mc_verdict.text.startswith("MC ") and c.amp_verdict.text.startswith("AMP ")
+    assert c.amp.converged >= 1
+    assert "MC d=16" in c.table() and c.verdict in c.table()
