@@ -1,11 +1,14 @@
-"""Benchmark: time per converged 1RSB point (Parisi x optimised), against the RS solve.
+"""Benchmark: a converged thermodynamic 1RSB point against an RS solve of the same model.
 
-Run ``python benchmarks/bench_1rsb.py [--repeat N]``.  After a JIT warm-up, each point is solved
-``N`` times from scratch (``solve_1rsb(model)``: RS multi-start, split starts, fixed-x solves and
-the search for the Parisi x) and the median wall time is printed next to the median time of
-``solve_rs(model, init="multi")`` measured in the same run, with their ratio.  Also printed: the
-number of 1RSB map evaluations and the time per evaluation (the nested z0/z1 quadrature).
-No timing is asserted anywhere; the machine is shared, so read ratios, not absolute times.
+Run ``python benchmarks/bench_1rsb.py [--repeat N] [--line-points N]``.  After a JIT warm-up,
+each point is solved ``N`` times from scratch with ``solve_1rsb(model)`` -- RS multi-start, the
+branch search at ``x = 1`` (one-variable bracketing), the continuation of every branch in ``x``
+and the location of the Parisi maximum -- and the median wall time is printed next to the median
+time of ``solve_rs(model, init="multi")`` measured in the same run, with their ratio, the number
+of 1RSB map evaluations and the time of one map evaluation at the solution.  Then one
+transition-line scan (the static line along ``alpha`` with ``--line-points`` grid points, every
+point a full phase classification) reports its wall time.  No timing is asserted anywhere; the
+machine is shared, so read ratios, not absolute times.
 """
 from __future__ import annotations
 
@@ -16,15 +19,17 @@ import time
 from replicaquant.model import Model
 from replicaquant.rs import solve_rs
 from replicaquant.rsb import RSB1Map, solve_1rsb
+from replicaquant.transitions import transition_lines
 
-BASE = dict(alpha=2.0, lam=1e-3, noise_var=0.1)
-POINTS = [  # (label, bits, width, beta): RSB-phase points (at_RS > 1) and one RS-stable point
-    ("b=1 w=1.0 beta=5", 1, 1.0, 5.0),
-    ("b=2 w=2.5 beta=5", 2, 2.5, 5.0),
-    ("b=2 w=3.0 beta=5", 2, 3.0, 5.0),
-    ("b=2 w=3.0 beta=20", 2, 3.0, 20.0),
-    ("b=3 w=4.0 beta=10", 3, 4.0, 10.0),
-    ("b=2 w=1.5 beta=5 (RS)", 2, 1.5, 5.0),
+REF5 = dict(alpha=2.0, lam=1e-3, noise_var=0.1)
+LOWT = dict(lam=1e-4, noise_var=0.1)
+POINTS = [  # (label, model)
+    ("b=1 w=1.0 beta=5 (AT-broken)", Model.uniform(1, 1.0, beta=5.0, **REF5)),
+    ("b=2 w=3.0 beta=5 (AT-broken)", Model.uniform(2, 3.0, beta=5.0, **REF5)),
+    ("b=2 w=1.5 beta=5 (RS)", Model.uniform(2, 1.5, beta=5.0, **REF5)),
+    ("b=2 w=1.5 a=.65 beta=100 (static)", Model.uniform(2, 1.5, alpha=0.65, beta=100.0, **LOWT)),
+    ("b=1 w=1.0 a=.2 beta=100 (d1RSB)", Model.uniform(1, 1.0, alpha=0.2, beta=100.0, **LOWT)),
+    ("b=1 w=3.0 a=.4 beta=100 (frozen)", Model.uniform(1, 3.0, alpha=0.4, beta=100.0, **LOWT)),
 ]
 
 
@@ -39,25 +44,39 @@ def _median_time(fn, repeat):
 
 
 def main(argv=None) -> int:
-    """Print the table; returns 0."""
+    """Print the tables; returns 0."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3, help="repetitions per point (median)")
+    ap.add_argument("--line-points", type=int, default=30, help="grid points of the static-line scan")
     args = ap.parse_args(argv)
 
-    warm = Model.uniform(2, 3.0, beta=5.0, **BASE)
-    solve_1rsb(warm)  # JIT warm-up (compiles or loads the numba cache)
-    solve_rs(warm, init="multi")
+    for _, m in POINTS:  # JIT warm-up (compiles or loads the numba cache)
+        solve_1rsb(m, warn=False)
+        solve_rs(m, init="multi")
 
-    print(f"{'point':24s} {'at_RS':>6s} {'x':>7s} {'q1-q0':>8s} {'t_1RSB[s]':>10s} {'t_RS[s]':>9s} "
-          f"{'ratio':>7s} {'maps':>5s} {'ms/map':>7s}")
-    for label, bits, width, beta in POINTS:
-        model = Model.uniform(bits, width, beta=beta, **BASE)
-        t_rsb, sol = _median_time(lambda: solve_1rsb(model), args.repeat)
+    print(f"{'point':36s} {'label':>9s} {'x':>7s} {'t_1RSB[s]':>10s} {'t_RS[s]':>9s} {'ratio':>7s} "
+          f"{'maps':>5s} {'ms/map':>7s} {'branches':>8s}")
+    ratios = []
+    for label, model in POINTS:
+        t_rsb, sol = _median_time(lambda: solve_1rsb(model, warn=False), args.repeat)
         t_rs, _ = _median_time(lambda: solve_rs(model, init="multi"), max(args.repeat, 5))
         rmap = RSB1Map(model, sol.x)
         t_map, _ = _median_time(lambda: rmap(sol.state), 5)
-        print(f"{label:24s} {sol.at_rs:6.3f} {sol.x:7.4f} {sol.q1 - sol.q0:8.4f} {t_rsb:10.3f} "
-              f"{t_rs:9.4f} {t_rsb / t_rs:7.0f} {sol.iterations:5d} {1e3 * t_map:7.2f}")
+        kind = ("RS" if not sol.rsb else "x*<1" if sol.x < 1 else "x=1")
+        ratios.append(t_rsb / t_rs)
+        print(f"{label:36s} {kind:>9s} {sol.x:7.4f} {t_rsb:10.3f} {t_rs:9.4f} {t_rsb / t_rs:7.0f} "
+              f"{sol.iterations:5d} {1e3 * t_map:7.2f} {len(sol.branches):8d}")
+    print(f"median ratio t_1RSB / t_RS = {statistics.median(ratios):.0f} (goal <= 10)")
+
+    model = Model.uniform(2, 1.5, alpha=0.65, beta=100.0, **LOWT)
+    t0 = time.perf_counter()
+    tl = transition_lines(model, "alpha", (0.35, 0.95), n_scan=args.line_points, kinds=("static",),
+                          xtol=1e-4)
+    dt = time.perf_counter() - t0
+    st = tl["static"]
+    print(f"static line along alpha (b=2 w=1.5 beta=100), {args.line_points} scan points + refinement: "
+          f"{dt:.1f} s ({dt / args.line_points:.2f} s/point), alpha_s = "
+          f"{st.value:.5f}" if st.found else f"... not found: {st.message}")
     return 0
 
 

@@ -1,8 +1,8 @@
-"""One-step replica symmetry breaking (1RSB) at finite beta (SPEC §3).
+"""One-step replica symmetry breaking (1RSB) at finite beta (see docs/theory.md, docs/rsb.md).
 
 Order parameters ``m``, ``Q >= q1 >= q0`` (self, intra-state and inter-state overlaps), the Parisi
 parameter ``x in (0, 1]`` and ``chi1 = beta (Q - q1)``.  With ``D = rho - 2m + q0 + noise_var`` and
-``Lam = 1 + chi1 + x beta (q1 - q0)``, the free energy density (``f = -phi/beta`` of the SPEC, with
+``Lam = 1 + chi1 + x beta (q1 - q0)``, the free energy density (``f = -phi/beta`` of docs/theory.md, with
 the conjugates rescaled as in the RS solver: ``mh = beta mhat``, ``q0h = beta^2 qhat0``,
 ``q1h = beta^2 qhat1``, ``Qh + q1h = beta Ahat``) is::
 
@@ -455,7 +455,7 @@ def channel_conjugates_1rsb(alpha, rho, noise_var, beta, x, m, q0, q1, chi1):
 
 
 def _energetic(alpha, beta, x, rho, noise_var, m, q0, q1, Q):
-    """``-(alpha/beta) G_E`` of the SPEC (square-loss output term divided by ``-beta``)."""
+    """``-(alpha/beta) G_E`` (square-loss output term of docs/theory.md divided by ``-beta``)."""
     chi1 = beta * (Q - q1)
     lam_ = 1.0 + chi1 + x * beta * (q1 - q0)
     d = rho - 2.0 * m + q0 + noise_var

@@ -1,4 +1,4 @@
-"""1RSB solver (SPEC §3, issue 6): quadrature, reductions to RS, AT line, Parisi x, stationarity.
+"""1RSB solver (issue 6; equations in docs/rsb.md): quadrature, reductions to RS, AT line, Parisi x, stationarity.
 
 References are independent: a brute-force double grid for the nested averages, the RS solver
 and RS quadrature (``quadrature.gauss_expect``) for the exact reductions, finite differences for
@@ -34,7 +34,7 @@ def _uniform(bits, width, **kw):
 
 @pytest.fixture(scope="module")
 def deep():
-    """SPEC table point b=2, width 3.0 (at_RS = 1.67): deep in the RSB phase."""
+    """Reference table point (docs/rs_checks.md) b=2, width 3.0 (at_RS = 1.67): deep in the RSB phase."""
     return solve_1rsb(_uniform(2, 3.0))
 
 

@@ -24,7 +24,7 @@ eigenvalue is the derivative of the splitting coordinate's image with respect to
    ``det(I + beta C)`` of the hierarchical ``n x n`` covariance (checked against the explicit
    matrix), continued to ``n -> 0``.  The conjugates are ``qh_l = -2 alpha dG/dp_l / c_l`` with
    ``c_l = y_{l+1} - y_l`` (``y_0 = 0``, ``y_3 = 1``) the coefficients of ``qh_l p_l / 2`` in the
-   free entropy (the SPEC-form 1RSB functional is the case of two levels), rescaled as
+   free entropy (the 1RSB functional of docs/theory.md is the case of two levels), rescaled as
    ``qhat_l = qh_l / beta^2``.  Checked: the two-level version reproduces the 1RSB channel
    equations of :func:`replicaquant.rsb.channel_conjugates_1rsb`; and
 
