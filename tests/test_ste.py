@@ -381,9 +381,7 @@ def test_plateau_grows_with_range_theory_and_simulation():
 
 
 def _cli(monkeypatch, argv):
-    from replicaquant import cli
-    if "ste" not in cli._COMMANDS:       # registered by the lead; until then add it for the test
-        monkeypatch.setattr(cli, "_COMMANDS", tuple(cli._COMMANDS) + ("ste",))
+    from replicaquant import cli      # subcommands are discovered in replicaquant/commands/
     return cli.main(argv)
 
 
