@@ -512,6 +512,9 @@ def interpolation_threshold(model: Model) -> InterpolationThreshold:
     Only the level set, the teacher and ``noise_var`` enter; ``model.alpha``, ``model.beta`` and
     ``model.lam`` are not used (the threshold is defined at beta = inf, lam -> 0+).  The RS
     ground state is AT-unstable at beta = inf (``at = inf``), so this is the RS prediction.
+    Beyond RS: at beta = inf the zero-temperature 1RSB (:mod:`replicaquant.rsb_zero`) has a
+    positive, volume-limited training error ``~ K^(-2/alpha)`` below ``alpha_c``; ``alpha_c`` is a
+    crossover, not an interpolation point (see docs/ground_state.md).
     """
     if not isinstance(model, Model):
         raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
