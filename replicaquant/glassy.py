@@ -20,13 +20,16 @@ overlap weight): ``m``, ``q`` (mean two-replica overlap, ``x q0 + (1 - x) q1`` i
 
 **Teacher-norm correction.**  ``m`` and ``q`` fluctuate from instance to instance with
 ``rho_i = |w0|^2/d`` (std ``sqrt(2/d)`` for a Gaussian teacher).  The theories are evaluated
-at ``rho_eff = mean_i rho_i`` and each per-instance value is shifted by
-``-(d theory/d rho)(rho_i - rho_eff)`` (slope by a central difference of the RS theory,
-``rho_eff (1 +- 0.05)``) before averaging, which removes that fluctuation to first order.
+at ``rho_eff`` (the mean ``rho_i`` of the largest-``d`` Monte Carlo run, or of the AMP seeds)
+and each per-instance value is shifted by ``-(d theory/d rho)(rho_i - rho_eff)`` (slope by a
+central difference of the RS theory at ``rho (1 +- 0.05)``) before averaging, which removes
+that fluctuation to first order.
 
 **Finite size.**  Monte Carlo runs at several ``d``; the value at the largest ``d`` is used
 with a finite-size allowance ``|v(d_max) - v(d_prev)| d_prev/(d_max - d_prev)`` (the
 remaining correction if ``v = a + b/d``), added in quadrature to the standard error.
+:func:`calibrated` instead subtracts the excess measured at a point whose answer is known
+(the d1RSB point, where RS is exact) at the same ``d`` on the same instances.
 
 **Verdict.**  ``z_T = (v - T)/sqrt(se^2 + fs^2)`` for each theory ``T`` and each observable on
 which the theories differ; ``"<alg> follows 1RSB"`` if ``max |z_1RSB| <= z_max < max |z_RS|``,
@@ -50,7 +53,8 @@ from .teachers import GaussianTeacher
 
 __all__ = ["GlassyTheory", "glassy_theory", "MCPoint", "mc_point", "glassy_mc", "PlateauPoint", "glassy_plateau",
            "AMPPoint", "glassy_amp",
-           "Verdict", "verdict", "GlassyComparison", "compare_glassy", "OBS"]
+           "Verdict", "verdict", "calibrated", "finite_size_allowance", "GlassyComparison",
+           "compare_glassy", "OBS", "AMP_OBS"]
 
 OBS = ("m", "q", "energy", "train_error", "gen_error_mean", "p_q1")
 AMP_OBS = ("m", "q", "gen_error_mean")
@@ -444,6 +448,23 @@ def verdict(name: str, values: dict, rs: dict, rsb1: dict, *, finite_size: dict 
         text = (f"{name} follows neither (max |z_RS| = {mr:.1f}, max |z_1RSB| = {m1:.1f}; closer to "
                 f"{'1RSB' if c21 < c2r else 'RS'})")
     return Verdict(text=text, follows=follows, z_rs=zr, z_1rsb=z1, sigma=sig)
+
+
+def calibrated(values: dict, reference: dict, reference_theory: dict,
+               names=("energy", "train_error", "p_q1")) -> dict:
+    """Subtract the finite-size excess measured where the answer is known.
+
+    ``reference`` are Monte Carlo values (``name -> (mean, se)``) at a point whose exact
+    thermodynamics is ``reference_theory`` (e.g. a d1RSB point, where RS is exact), measured at the
+    same ``d`` on the same instances; returns ``v - (v_ref - T_ref)`` with the errors added in
+    quadrature, for the ``names`` present in all three.
+    """
+    out = {}
+    for k in names:
+        if k in values and k in reference and k in reference_theory:
+            bias = reference[k][0] - reference_theory[k]
+            out[k] = (values[k][0] - bias, math.hypot(values[k][1], reference[k][1]))
+    return out
 
 
 def finite_size_allowance(points) -> dict:

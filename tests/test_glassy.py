@@ -10,8 +10,8 @@ import math
 import numpy as np
 import pytest
 
-from replicaquant.glassy import (MCPoint, _corrected, finite_size_allowance, glassy_theory,
-                                 verdict)
+from replicaquant.glassy import (MCPoint, _corrected, calibrated, finite_size_allowance,
+                                 glassy_theory, verdict)
 from replicaquant.model import Model
 
 
@@ -106,3 +106,12 @@ def test_compare_glassy_record_is_complete_on_a_tiny_run():
     assert c.mc_verdict.text.startswith("MC ") and c.amp_verdict.text.startswith("AMP ")
     assert c.amp.converged >= 1
     assert "MC d=16" in c.table() and c.verdict in c.table()
+
+
+def test_calibration_subtracts_the_reference_excess():
+    # reference point: MC 0.14 +- 0.005 where the exact answer is 0.12 -> excess 0.02
+    out = calibrated({"train_error": (0.116, 0.006), "m": (0.5, 0.1)},
+                     {"train_error": (0.14, 0.005)}, {"train_error": 0.12})
+    assert set(out) == {"train_error"}
+    assert out["train_error"][0] == pytest.approx(0.096)
+    assert out["train_error"][1] == pytest.approx(math.hypot(0.006, 0.005))
