@@ -1,6 +1,6 @@
 """Monte Carlo sampling of the quantized Gibbs measure ``P(w) ∝ exp(-beta H(w))`` on ``C**d``.
 
-Energy (SPEC §1), with ``F = X/sqrt(d)`` and residual ``r = y - F w``::
+Energy (see docs/theory.md), with ``F = X/sqrt(d)`` and residual ``r = y - F w``::
 
     H(w) = 1/2 |y - F w|**2 + lam/2 |w|**2
 
