@@ -65,6 +65,14 @@ def check_fields(fields: Mapping[str, object], *, allow_inf: Iterable[str] = ())
     for name, value in fields.items():
         if value is None:
             continue
+        if type(value) is float:  # fast path (solver results hold Python floats); same verdicts
+            if math.isfinite(value):
+                continue
+            if value != value:
+                return f"invariant 'finite fields' violated: {name} is NaN"
+            if name in allow and value > 0:
+                continue
+            return f"invariant 'finite fields' violated: {name} is not finite"
         try:
             arr = np.asarray(value, dtype=float)
         except (TypeError, ValueError):
