@@ -34,6 +34,7 @@ from numba import njit
 
 from ._validation import check_int, check_real
 from .convergence import MAX_ITER, NON_FINITE, SUCCESS, finalize
+from .invariants import check_amp_summary
 from .kernels import site_moments
 from .model import Model
 from .records import (AMP_DV, AMP_N, AMP_SUM_M, AMP_SUM_MSE, AMP_SUM_Q, AMP_SUM_RES, AMP_SUM_STEP,
@@ -501,4 +502,5 @@ def amp(X, y, model: Model, *, max_iter: int = 200, tol: float | None = None, da
                       residual=H_res[:t].copy())
     result = AMPResult(w=w, v=v, converged=converged, iterations=t, residual=float(res),
                        message=message, history=hist, alpha=alpha, damping=damping, status=status)
-    return finalize(result, strict=strict, warn=warn, what="amp")
+    violation = check_amp_summary(result, levels) if converged else None
+    return finalize(result, violation=violation, strict=strict, warn=warn, what="amp")

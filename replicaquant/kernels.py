@@ -25,7 +25,11 @@ _CUTOFF = 45.0  # exp(-45) = 2.9e-20: levels further down contribute below doubl
 
 @njit(cache=True)
 def argmax_level(levels, a, b):
-    """Index of the level maximising ``b c - a c**2/2`` (nearest level to ``b/a``)."""
+    """Index of the level maximising ``b c - a c**2/2`` (nearest level to ``b/a``).
+
+    Tie rule (the one of the package, as :meth:`~replicaquant.quantizers.BaseQuantizer.quantize`):
+    a field exactly at a threshold ``b = a (c_k + c_{k+1})/2`` goes to the *upper* level ``k+1``.
+    """
     x = b / a
     k = np.searchsorted(levels, x)
     if k <= 0:
@@ -37,7 +41,7 @@ def argmax_level(levels, a, b):
     # rounds away an O(1) field next to a huge a (lam = 1e20), the factorised difference does not
     lo = levels[k - 1]
     hi = levels[k]
-    if (hi - lo) * (b - 0.5 * a * (hi + lo)) <= 0.0:
+    if (hi - lo) * (b - 0.5 * a * (hi + lo)) < 0.0:  # (== 0: a tie, goes up)
         return k - 1
     return k
 

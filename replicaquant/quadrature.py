@@ -17,6 +17,22 @@ Accuracy (checked by the tests against a 40,001-point grid): better than 1e-8 fo
 beta <= 100 and K <= 64.
 
 ``gauss_expect_inf`` is the beta = inf limit in closed form (normal CDF, pdf at thresholds).
+
+Public building blocks (used by the RS, 1RSB and beta = inf code alike):
+
+* :func:`threshold` / :func:`thresholds` -- ``theta_k = a (c_k + c_{k+1})/2``;
+* :func:`breakpoints` -- the graded panel grid described above;
+* ``GL_N, GL_X, GL_W`` -- the Gauss-Legendre rule on ``[-1, 1]`` used on every panel,
+  ``T_GRADED`` -- the graded offsets (units of the step width);
+* :func:`add_moments` -- accumulate the moment vector ``(phi, m, m^2, s, v, v^2)`` of one field;
+* :func:`std_normal_cell` / :func:`gauss_cell_moments` / :func:`cell_moments` -- the Gaussian
+  mass and first two moments of an interval (quantizer cell) in closed form;
+* :func:`symmetric_levels` -- the level sets for which ``h -> -h`` halves the work.
+
+Symmetry: for a level set symmetric about 0 and a centred field (``mu = 0``) the integrands
+``phi, <w>^2, <w^2>, bvar`` are even and ``<w>`` is odd in ``h``, so :func:`gauss_expect`
+integrates over ``h >= 0`` only (on the union of the breakpoints of both halves, folded) and
+sets ``E<w> = 0`` exactly.
 """
 from __future__ import annotations
 
@@ -26,16 +42,130 @@ import numpy as np
 from numba import njit
 
 from .kernels import _CUTOFF, argmax_level, site_moments
+from .records import GE_BVAR, GE_BVAR2, GE_MEAN, GE_MEAN2, GE_N, GE_PHI, GE_SECOND
 
-N_OUT = 6
+N_OUT = GE_N  #: length of the moment vector (slots ``records.GE_*``)
 _L = 9.0  # half-width of the Gaussian support in units of sig: P(|z| > 9) = 2.3e-19
-_GL_N = 8
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(_GL_N)
-# graded breakpoints around a sharp threshold, in units of its width eps
-_T_GRADED = np.array([0.0, 1.0, -1.0, 2.5, -2.5, 5.0, -5.0, 9.0, -9.0, 15.0, -15.0,
-                      24.0, -24.0, 38.0, -38.0])
+#: Gauss-Legendre rule on [-1, 1] applied to every panel
+GL_N = 8
+GL_X, GL_W = np.polynomial.legendre.leggauss(GL_N)
+#: graded breakpoints around a sharp threshold, in units of its width eps
+T_GRADED = np.array([0.0, 1.0, -1.0, 2.5, -2.5, 5.0, -5.0, 9.0, -9.0, 15.0, -15.0,
+                     24.0, -24.0, 38.0, -38.0])
 _T_MAX = 38.0  # exp(-38) = 3e-17: beyond this the step has fully settled
 _INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT1_2 = math.sqrt(0.5)
+#: a level set counts as symmetric when |c_k + c_{K-1-k}| <= _SYM_RTOL max|c| (a few dozen
+#: ulps: UniformQuantizer's formula is symmetric only up to rounding); the averages then change
+#: at that relative level, i.e. not at all beyond double rounding
+_SYM_RTOL = 1e-14
+# old private names (rsb.py imports them)
+_GL_N, _GL_X, _GL_W, _T_GRADED = GL_N, GL_X, GL_W, T_GRADED
+
+
+@njit(cache=True)
+def threshold(levels, a, i):
+    """``theta_i = a (c_i + c_{i+1})/2``: where levels ``i`` and ``i+1`` have equal energy ``b c - a c^2/2``."""
+    return 0.5 * a * (levels[i] + levels[i + 1])
+
+
+@njit(cache=True)
+def thresholds(levels, a):
+    """All ``K - 1`` thresholds ``theta_k = a (c_k + c_{k+1})/2`` (``a = 1``: nearest-level rounding)."""
+    out = np.empty(levels.size - 1)
+    for i in range(levels.size - 1):
+        out[i] = threshold(levels, a, i)
+    return out
+
+
+@njit(cache=True)
+def symmetric_levels(levels):
+    """``c_k = -c_{K-1-k}`` for all ``k`` (to ``_SYM_RTOL`` relative)?"""
+    n = levels.size
+    tol = _SYM_RTOL * max(abs(levels[0]), abs(levels[n - 1]))
+    for i in range((n + 1) // 2):
+        if abs(levels[i] + levels[n - 1 - i]) > tol:
+            return False
+    return True
+
+
+@njit(cache=True)
+def add_moments(out, w, p, m, s, v):
+    """``out += w (p, m, m^2, s, v, v^2)``: the moment vector (slots ``records.GE_*``) of one field.
+
+    ``(p, m, s, v) = (phi, <w>, <w^2>, beta Var)`` of the level measure at that field.
+    """
+    out[GE_PHI] += w * p
+    out[GE_MEAN] += w * m
+    out[GE_MEAN2] += w * m * m
+    out[GE_SECOND] += w * s
+    out[GE_BVAR] += w * v
+    out[GE_BVAR2] += w * v * v
+
+
+# ---------------------------------------------------------------------------------------------
+# Gaussian mass and moments of an interval (quantizer cells)
+
+
+@njit(cache=True)
+def ncdf(x):
+    """Standard normal CDF ``Phi(x) = erfc(-x/sqrt 2)/2`` (accurate in the lower tail)."""
+    return 0.5 * math.erfc(-x * _SQRT1_2)
+
+
+@njit(cache=True)
+def npdf(x):
+    """Standard normal density (``0`` at ``±inf``)."""
+    if math.isinf(x):
+        return 0.0
+    return _INV_SQRT2PI * math.exp(-0.5 * x * x)
+
+
+@njit(cache=True)
+def std_normal_cell(lo, hi):
+    """``(P, E[z; cell], E[z^2; cell])`` for ``z ~ N(0, 1)`` on ``lo < z < hi`` (``±inf`` allowed).
+
+    ``P = Phi(hi) - Phi(lo)`` (as ``Phi(-lo) - Phi(-hi)`` for a cell above 0: no cancellation
+    in the upper tail), ``E[z; cell] = pdf(lo) - pdf(hi)``,
+    ``E[z^2; cell] = P + lo pdf(lo) - hi pdf(hi)``.  Empty cells (``hi <= lo``) give zeros.
+    """
+    if not hi > lo:
+        return 0.0, 0.0, 0.0
+    if lo > 0.0:
+        P = ncdf(-lo) - ncdf(-hi)
+    else:
+        P = ncdf(hi) - ncdf(lo)
+    pl = npdf(lo)
+    ph = npdf(hi)
+    m2 = P
+    if pl > 0.0:
+        m2 += lo * pl
+    if ph > 0.0:
+        m2 -= hi * ph
+    return P, pl - ph, m2
+
+
+@njit(cache=True)
+def gauss_cell_moments(lo, hi, mu, sig):
+    """``(P, E[x; cell], E[x^2; cell])`` for ``x ~ N(mu, sig^2)`` on ``lo < x < hi`` (closed form).
+
+    With ``z = (x - mu)/sig`` and :func:`std_normal_cell` moments ``(P, M1, M2)``:
+    ``E[x; cell] = mu P + sig M1``, ``E[x^2; cell] = mu^2 P + 2 mu sig M1 + sig^2 M2``.
+    """
+    P, m1, m2 = std_normal_cell((lo - mu) / sig, (hi - mu) / sig)
+    return P, mu * P + sig * m1, mu * mu * P + 2.0 * mu * sig * m1 + sig * sig * m2
+
+
+@njit(cache=True)
+def cell_moments(edges, mu, sig):
+    """:func:`gauss_cell_moments` of every cell ``(edges[k], edges[k+1])``: three arrays of length ``len(edges) - 1``."""
+    n = edges.size - 1
+    P = np.empty(n)
+    M1 = np.empty(n)
+    M2 = np.empty(n)
+    for k in range(n):
+        P[k], M1[k], M2[k] = gauss_cell_moments(edges[k], edges[k + 1], mu, sig)
+    return P, M1, M2
 
 
 @njit(cache=True)
@@ -52,7 +182,12 @@ def step_widths(levels, a, beta, i):
 
 
 @njit(cache=True)
-def _breakpoints(levels, a, beta, mu, sig):
+def breakpoints(levels, a, beta, mu, sig):
+    """Sorted panel edges on ``[mu - L sig, mu + L sig]`` for ``h ~ N(mu, sig^2)`` (module docstring).
+
+    Unit-``sig`` panels, plus graded points ``theta_k + eps_k T_GRADED`` around every threshold
+    sharper than ``sig/2`` (``eps_k`` from :func:`step_widths`).
+    """
     lo = mu - _L * sig
     hi = mu + _L * sig
     n_coarse = int(2 * _L) + 1
@@ -70,7 +205,7 @@ def _breakpoints(levels, a, beta, mu, sig):
         eps, eps_pair = step_widths(levels, a, beta, i)
         if eps >= 0.5 * sig:
             continue
-        theta = 0.5 * a * (levels[i] + levels[i + 1])
+        theta = threshold(levels, a, i)
         if theta + _T_MAX * eps_pair < lo or theta - _T_MAX * eps_pair > hi:
             continue
         # a neighbour refined with (nearly) the same widths already resolves this step
@@ -81,10 +216,10 @@ def _breakpoints(levels, a, beta, mu, sig):
         # the exponential tail of this step is hidden behind the neighbouring steps
         left = lo
         if i > 0:
-            left = max(lo, 0.5 * a * (levels[i - 1] + levels[i]))
+            left = max(lo, threshold(levels, a, i - 1))
         right = hi
         if i < k - 2:
-            right = min(hi, 0.5 * a * (levels[i + 1] + levels[i + 2]))
+            right = min(hi, threshold(levels, a, i + 1))
         for t in _T_GRADED:
             x = theta + eps * t
             if lo < x < hi:
@@ -98,6 +233,9 @@ def _breakpoints(levels, a, beta, mu, sig):
                     nb += 1
     out = np.sort(buf[:nb])
     return out
+
+
+_breakpoints = breakpoints  # old private name (rsb.py)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -148,7 +286,7 @@ def gauss_expect_asymptotic(levels, a, beta, mu, sig, out):
     s5 = 0.0
     for i in range(levels.size - 1):
         dc = levels[i + 1] - levels[i]
-        u = (0.5 * a * (levels[i] + levels[i + 1]) - mu) / sig
+        u = (threshold(levels, a, i) - mu) / sig
         dens = _INV_SQRT2PI * math.exp(-0.5 * u * u) / sig
         s0 += dens / dc
         s5 += dc * dc * dc * dens
@@ -171,14 +309,21 @@ def gauss_expect(levels, a, beta, mu, sig, out):
         return
     if sig <= 0.0:
         p, m, s, v = site_moments(levels, a, mu, beta)
-        out[0] = p
-        out[1] = m
-        out[2] = m * m
-        out[3] = s
-        out[4] = v
-        out[5] = v * v
+        add_moments(out, 1.0, p, m, s, v)
         return
-    bps = _breakpoints(levels, a, beta, mu, sig)
+    bps = breakpoints(levels, a, beta, mu, sig)
+    if mu == 0.0 and symmetric_levels(levels):
+        # even integrands: h >= 0 only, on both halves' breakpoints folded onto it (a duplicate
+        # that differs by rounding makes a panel below ``tiny``, which is skipped)
+        _integrate_panels(levels, a, beta, mu, sig, np.sort(np.abs(bps)), 2.0, out)
+        out[GE_MEAN] = 0.0  # <w>_h is odd
+        return
+    _integrate_panels(levels, a, beta, mu, sig, bps, 1.0, out)
+
+
+@njit(cache=True)
+def _integrate_panels(levels, a, beta, mu, sig, bps, factor, out):
+    """Add ``factor x`` the Gauss-Legendre sums over the panels ``bps`` of the moment vector."""
     tiny = 1e-13 * sig
     for ip in range(bps.size - 1):
         x0 = bps[ip]
@@ -187,22 +332,15 @@ def gauss_expect(levels, a, beta, mu, sig, out):
         if half <= tiny:
             continue
         mid = 0.5 * (x1 + x0)
-        for g in range(_GL_N):
-            h = mid + half * _GL_X[g]
+        for g in range(GL_N):
+            h = mid + half * GL_X[g]
             u = (h - mu) / sig
-            w = half * _GL_W[g] * _INV_SQRT2PI * math.exp(-0.5 * u * u) / sig
+            w = factor * half * GL_W[g] * _INV_SQRT2PI * math.exp(-0.5 * u * u) / sig
             p, m, s, v = site_moments(levels, a, h, beta)
-            out[0] += w * p
-            out[1] += w * m
-            out[2] += w * m * m
-            out[3] += w * s
-            out[4] += w * v
-            out[5] += w * v * v
+            add_moments(out, w, p, m, s, v)
 
 
-@njit(cache=True)
-def _ncdf(x):
-    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+_ncdf = ncdf  # old private name
 
 
 @njit(cache=True)
@@ -225,29 +363,21 @@ def gauss_expect_inf(levels, a, mu, sig, out):
         out[3] = levels[i] ** 2
         out[5] = np.inf
         return
-    cdf_prev = 0.0
-    pdf_prev = 0.0
+    lo = -np.inf
     for j in range(k):
-        if j < k - 1:
-            u = (0.5 * a * (levels[j] + levels[j + 1]) - mu) / sig
-            cdf = _ncdf(u)
-            pdf = _INV_SQRT2PI * math.exp(-0.5 * u * u)
-        else:
-            cdf = 1.0
-            pdf = 0.0
-        p = cdf - cdf_prev
+        hi = threshold(levels, a, j) if j < k - 1 else np.inf
+        # the cell of level j: P, E[h; cell] of h ~ N(mu, sig^2)
+        p, hmean, _ = gauss_cell_moments(lo, hi, mu, sig)
         c = levels[j]
-        # int_cell h phi = mu P + sig (pdf(u_{j-1}) - pdf(u_j))
-        hmean = mu * p + sig * (pdf_prev - pdf)
-        out[0] += c * hmean - 0.5 * a * c * c * p
-        out[1] += c * p
-        out[2] += c * c * p
+        out[GE_PHI] += c * hmean - 0.5 * a * c * c * p
+        out[GE_MEAN] += c * p
+        out[GE_MEAN2] += c * c * p
         if j < k - 1:
-            out[4] += (levels[j + 1] - c) * pdf / sig
-        cdf_prev = cdf
-        pdf_prev = pdf
-    out[3] = out[2]
-    out[5] = np.inf
+            # d<w>/dh is a sum of deltas: chi = sum_k dc_k density(theta_k)
+            out[GE_BVAR] += (levels[j + 1] - c) * npdf((hi - mu) / sig) / sig
+        lo = hi
+    out[GE_SECOND] = out[GE_MEAN2]
+    out[GE_BVAR2] = np.inf
 
 
 def expect(levels, a, beta, mu, sig) -> np.ndarray:

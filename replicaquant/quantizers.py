@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from scipy.special import ndtr
 
 from ._validation import check_int, check_real, check_vector
+from .quadrature import cell_moments, thresholds as _thresholds
 
 _MAX_BITS = 12
 
@@ -57,12 +57,17 @@ class BaseQuantizer:
 
     @property
     def thresholds(self) -> np.ndarray:
-        """Midpoints ``(c_k + c_{k+1})/2``: the decision boundaries of nearest-level rounding."""
-        c = self.levels
-        return 0.5 * (c[1:] + c[:-1])
+        """Midpoints ``(c_k + c_{k+1})/2``: the decision boundaries of nearest-level rounding.
+
+        (:func:`replicaquant.quadrature.thresholds` at ``a = 1``.)
+        """
+        return _thresholds(np.ascontiguousarray(self.levels, dtype=float), 1.0)
 
     def quantize(self, x) -> np.ndarray:
-        """Round ``x`` (any shape) to the nearest level; ties go to the upper level."""
+        """Round ``x`` (any shape) to the nearest level; ties go to the upper level.
+
+        The tie rule is the package's one (as :func:`replicaquant.kernels.argmax_level`).
+        """
         x = np.asarray(x, dtype=float)
         idx = np.searchsorted(self.thresholds, x, side="right")
         return self.levels[idx]
@@ -148,16 +153,16 @@ def lloyd_max_gaussian(n_levels: int, scale: float = 1.0, tol: float = 1e-13,
     """Lloyd-Max levels for ``N(0, scale**2)``: centroid/midpoint iteration to ``tol``.
 
     Each level is the conditional mean of its cell, ``c_k = scale (phi(a)-phi(b))/(Phi(b)-Phi(a))``,
-    cells bounded by midpoints of neighbouring levels.
+    cells bounded by midpoints of neighbouring levels (cell moments by
+    :func:`replicaquant.quadrature.cell_moments`).
     """
     k = check_int("n_levels", n_levels, low=2)
     scale = check_real("scale", scale, low=0.0, low_inclusive=False)
     c = np.linspace(-2.0, 2.0, k) * (1.0 + np.log(k) / 2)
     for _ in range(max_iter):
-        t = np.concatenate(([-np.inf], 0.5 * (c[1:] + c[:-1]), [np.inf]))
-        pdf = np.exp(-0.5 * np.where(np.isinf(t), np.inf, t) ** 2) / np.sqrt(2 * np.pi)
-        mass = ndtr(t[1:]) - ndtr(t[:-1])
-        new = (pdf[:-1] - pdf[1:]) / mass
+        t = np.concatenate(([-np.inf], _thresholds(c, 1.0), [np.inf]))
+        mass, first, _ = cell_moments(t, 0.0, 1.0)
+        new = first / mass
         if np.max(np.abs(new - c)) < tol:
             c = new
             break

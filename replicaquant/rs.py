@@ -32,9 +32,10 @@ from .convergence import finalize
 from .errors import ConvergenceError  # noqa: F401  (re-exported: rs.ConvergenceError)
 from .fixed_point import (FixedPointResult, _message, anderson_loop, anderson_workspace,
                           solve_fixed_point)
+from .invariants import check_rs
 from .levels import LevelMeasure, teacher_arrays
 from .model import Model
-from .quadrature import N_OUT, gauss_expect, gauss_expect_inf
+from .quadrature import _SYM_RTOL, N_OUT, gauss_expect, gauss_expect_inf, symmetric_levels
 from .records import (GE_BVAR, GE_BVAR2, GE_MEAN, GE_MEAN2, GE_PHI, GE_SECOND, PS_BVAR2, PS_CHI,
                       PS_M, PS_N, PS_PHI, PS_Q, PS_QSELF)
 
@@ -69,9 +70,15 @@ def prior_side(levels, a, beta, mhat, qhat, t_values, t_probs, gauss_rho):
         out[PS_M] = mhat * gauss_rho * tmp[GE_BVAR]
         return out
     sig = math.sqrt(qhat)
-    for j in range(t_values.size):
+    n_t = t_values.size
+    # a teacher and a level set both symmetric about 0: the value -v contributes exactly what
+    # v does (h -> -h), so only the first half of the values is integrated, with weight 2
+    half = symmetric_levels(levels) and _symmetric_teacher(t_values, t_probs)
+    for j in range((n_t + 1) // 2 if half else n_t):
         v = t_values[j]
         pj = t_probs[j]
+        if half and 2 * j + 1 != n_t:  # (the middle value of an odd count is 0: weight 1)
+            pj = 2.0 * pj
         if inf_beta:
             gauss_expect_inf(levels, a, mhat * v, sig, tmp)
         else:
@@ -83,6 +90,22 @@ def prior_side(levels, a, beta, mhat, qhat, t_values, t_probs, gauss_rho):
         out[PS_CHI] += pj * tmp[GE_BVAR]
         out[PS_BVAR2] += pj * tmp[GE_BVAR2]
     return out
+
+
+@njit(cache=True)
+def _symmetric_teacher(t_values, t_probs):
+    """``t_values[j] = -t_values[T-1-j]`` and ``t_probs[j] = t_probs[T-1-j]`` (sorted, symmetric)?"""
+    n = t_values.size
+    scale = 0.0
+    for j in range(n):
+        scale = max(scale, abs(t_values[j]))
+    for j in range((n + 1) // 2):
+        k = n - 1 - j
+        if abs(t_values[j] + t_values[k]) > _SYM_RTOL * scale:
+            return False
+        if abs(t_probs[j] - t_probs[k]) > _SYM_RTOL * max(t_probs[j], t_probs[k]):
+            return False
+    return True
 
 
 def _teacher_arrays(teacher):
@@ -115,7 +138,7 @@ def free_energy_rs(model: Model, m, q, Q, chi, mhat, qhat, Ahat, e_phi) -> float
     a, beta, rho = model.alpha, model.beta, model.rho
     f = (-Ahat * Q / 2 + qhat * chi / 2 + mhat * m - e_phi
          + a / 2 * (rho - 2 * m + q + model.noise_var) / (1 + chi))
-    if np.isfinite(beta):
+    if math.isfinite(beta):
         f += a / (2 * beta) * math.log1p(chi)
     return float(f)
 
@@ -123,7 +146,7 @@ def free_energy_rs(model: Model, m, q, Q, chi, mhat, qhat, Ahat, e_phi) -> float
 def train_error_rs(model: Model, m, q, chi) -> float:
     """``(rho - 2m + q + noise_var)/(1+chi)^2 + chi/(beta (1+chi))``: mean squared training residual."""
     r = (model.rho - 2 * m + q + model.noise_var) / (1 + chi) / (1 + chi)  # no overflow at huge chi
-    if np.isfinite(model.beta):
+    if math.isfinite(model.beta):
         r += chi / (model.beta * (1 + chi))
     return float(r)
 
@@ -211,10 +234,12 @@ class RSSolution:
 def rs_evaluate(x, args):
     """One RS step at ``x = (m, q, chi)``: ``(mhat, qhat, Ahat, prior-side vector)`` (compiled).
 
-    ``args = (levels, t_values, t_probs, gauss_rho, alpha, rho, noise_var, lam, beta)``
-    (:attr:`RSMap.args`); the vector has the slots ``records.PS_*``.
+    ``args = (levels, t_values, t_probs, gauss_rho, alpha, rho, noise_var, lam, beta, memo)``
+    (:attr:`RSMap.args`); the vector has the slots ``records.PS_*``.  ``memo`` (length
+    ``_MEMO_N``) is written by :func:`rs_map` only: ``x, mhat, qhat, Ahat`` and the vector of
+    its last evaluation, so that the solution at the final iterate needs no extra evaluation.
     """
-    levels, tv, tp, grho, alpha, rho, noise_var, lam, beta = args
+    levels, tv, tp, grho, alpha, rho, noise_var, lam, beta, _ = args
     mhat, qhat, Ahat = channel_conjugates(alpha, rho, noise_var, x[0], x[1], x[2])
     out = prior_side(levels, lam + Ahat, beta, mhat, qhat, tv, tp, grho)
     return mhat, qhat, Ahat, out
@@ -223,13 +248,23 @@ def rs_evaluate(x, args):
 @njit(cache=True)
 def rs_map(x, args):
     """The undamped RS map ``(m, q, chi) -> (m, q, chi)`` (compiled; ``args`` as in :func:`rs_evaluate`)."""
-    out = rs_evaluate(x, args)[3]
+    mhat, qhat, Ahat, out = rs_evaluate(x, args)
+    memo = args[9]
+    memo[0] = x[0]
+    memo[1] = x[1]
+    memo[2] = x[2]
+    memo[3] = mhat
+    memo[4] = qhat
+    memo[5] = Ahat
+    memo[6:] = out
     fx = np.empty(3)
     fx[0] = out[PS_M]
     fx[1] = out[PS_Q]
     fx[2] = out[PS_CHI]
     return fx
 
+
+_MEMO_N = 6 + PS_N
 
 #: Cauchy-Schwarz slack of the feasibility test ``m^2 <= rho q (1 + _CS_RTOL) + _CS_ATOL``: the
 #: prior side returns m and q from separate quadratures, so at an informed fixed point
@@ -272,11 +307,17 @@ class RSMap:
         self.levels = self.measure.levels
         self.tv, self.tp, self.grho = self.measure.teacher
         self.rho = model.rho
+        self._memo = np.full(_MEMO_N, np.nan)
         self.args = (self.levels, self.tv, self.tp, float(self.grho), float(model.alpha),
-                     float(self.rho), float(model.noise_var), float(model.lam), float(model.beta))
+                     float(self.rho), float(model.noise_var), float(model.lam), float(model.beta),
+                     self._memo)
 
     def evaluate(self, x):
-        mhat, qhat, Ahat, out = rs_evaluate(np.asarray(x, dtype=float), self.args)
+        x = np.asarray(x, dtype=float)
+        memo = self._memo
+        if x[0] == memo[0] and x[1] == memo[1] and x[2] == memo[2]:  # the last map evaluation
+            return (float(memo[3]), float(memo[4]), float(memo[5])), memo[6:].copy()
+        mhat, qhat, Ahat, out = rs_evaluate(x, self.args)
         return (mhat, qhat, Ahat), out
 
     def __call__(self, x):
@@ -318,7 +359,7 @@ def _build_solution(model, rsmap, x, fp, branches=()):
     (mhat, qhat, Ahat), out = rsmap.evaluate(x)
     e_phi, m, q, Q, chi, e_bv2 = (float(out[k]) for k in (PS_PHI, PS_M, PS_Q, PS_QSELF, PS_CHI, PS_BVAR2))
     f = free_energy_rs(model, m, q, Q, chi, mhat, qhat, Ahat, e_phi)
-    if np.isinf(model.beta):
+    if math.isinf(model.beta):
         at = math.inf
     else:
         at = model.alpha / (1 + chi) ** 2 * e_bv2
@@ -376,7 +417,7 @@ def solve_rs(model: Model, *, init=None, mixing: float = 0.5, tol: float = 1e-11
             raise ValueError(f"init must be None, a solution, a triple or 'multi', got {init!r}")
         starts = _default_inits(model)
     elif init is None:
-        starts = [_default_inits(model)[0]]
+        starts = [np.zeros(3)]  # the uninformed start of _default_inits
     elif isinstance(init, RSSolution):
         starts = [init.x]
     else:
@@ -393,7 +434,10 @@ def solve_rs(model: Model, *, init=None, mixing: float = 0.5, tol: float = 1e-11
         sols.append(_build_solution(model, rsmap, x, fp))
 
     sol = _select_branch(sols)
-    return finalize(sol, strict=strict, warn=warn, what="solve_rs", model=model,
+    # the free-energy identity of check_rs would re-run the solver's own quadrature at the
+    # same conjugates (it checks free_energy_rs, which the tests do); the cheap identities run
+    violation = check_rs(sol, free_energy=False) if sol.converged else None
+    return finalize(sol, violation=violation, strict=strict, warn=warn, what="solve_rs", model=model,
                     detail=f"last iterate m={sol.m:.6g}, q={sol.q:.6g}, chi={sol.chi:.6g}")
 
 
@@ -430,7 +474,7 @@ _CHI_DIVERGED = 1e12
 
 
 def _divergence(model: Model, x) -> str | None:
-    if np.isinf(model.beta) and x[2] > _CHI_DIVERGED:
+    if x[2] > _CHI_DIVERGED and math.isinf(model.beta):
         return (f"no finite saddle point: chi diverges (chi = {x[2]:.3e} > {_CHI_DIVERGED:g}); at "
                 f"beta = inf the RS ground state interpolates (zero training error)")
     return None

@@ -22,6 +22,7 @@ import numpy as np
 
 from ._validation import check_int, check_real
 from .convergence import MAX_ITER, NON_FINITE, SUCCESS, finalize
+from .invariants import check_se
 from .model import Model
 from .records import PS_CHI, PS_M, PS_Q, PS_QSELF
 from .rs import RSMap, channel_conjugates
@@ -179,4 +180,6 @@ def state_evolution(model: Model, *, n_iter: int = 100, init=None, tol: float = 
                        f"{res:.3e} >= tol {tol:g})")
     result = SEResult(model=model, mse=mse, gen_error=gen, converged=converged, residual=res,
                       iterations=n_done, message=message, status=status, **out)
-    return finalize(result, strict=strict, warn=warn, what="state_evolution", model=model)
+    violation = check_se(result) if converged else None
+    return finalize(result, violation=violation, strict=strict, warn=warn, what="state_evolution",
+                    model=model)

@@ -68,8 +68,8 @@ def _frozen_part(problem: STEProblem):
     """Mass and ``E[Q; frozen]``, ``E[Q^2; frozen]`` of the clipped STE's never-moving weights."""
     if problem.ste != "clipped":
         return 0.0, 0.0, 0.0
-    from .limit import _gauss_moments_outside
-    return _gauss_moments_outside(problem, problem.clip_range)
+    from .limit import gauss_moments_outside
+    return gauss_moments_outside(problem, problem.clip_range)
 
 
 def _ode_fixed_point(problem: STEProblem):

@@ -36,6 +36,7 @@ from numba import njit
 from scipy.special import ndtr
 
 from .._validation import check_int, check_real
+from ..quadrature import gauss_cell_moments
 from ..teachers import DiscreteTeacher
 from .problem import STEProblem
 from .results import LimitResult
@@ -167,26 +168,31 @@ def _default_domain(problem: STEProblem, nodes: np.ndarray) -> tuple[float, floa
     return -lim, lim, -core, core
 
 
-def _gauss_moments_outside(problem: STEProblem, clip: float):
-    """Mass, E[Q; |u0| > clip], E[Q^2; |u0| > clip] of the initial N(0, init_std^2)."""
+def gauss_moments_outside(problem: STEProblem, clip: float):
+    """``(P, E[Q(u0); |u0| > clip], E[Q(u0)^2; |u0| > clip])`` of the initial ``u0 ~ N(0, init_std^2)``.
+
+    ``Q`` is the quantizer (identity without one); the cells of ``Q`` cut at ``±clip``, each by
+    :func:`replicaquant.quadrature.gauss_cell_moments` (closed form).
+    """
     s0 = problem.init_std
     if problem.levels is None:
-        a = clip / s0
-        pdf = math.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
-        tail = float(ndtr(-a))
-        # E[u^2; u > clip] = s0^2 (tail + a pdf)
-        return 2 * tail, 0.0, 2 * s0 * s0 * (tail + a * pdf)
+        # symmetric: twice the upper tail; E[u; |u| > clip] = 0
+        mass, _, second = gauss_cell_moments(clip, math.inf, 0.0, s0)
+        return 2 * mass, 0.0, 2 * second
     c = problem.levels
     t = np.concatenate(([-np.inf], problem.quantizer.thresholds, [np.inf]))
     mass = eq = eq2 = 0.0
     for k in range(c.size):
         for lo, hi in ((max(t[k], clip), t[k + 1]), (t[k], min(t[k + 1], -clip))):
             if hi > lo:
-                pk = float(ndtr(hi / s0) - ndtr(lo / s0))
+                pk = gauss_cell_moments(lo, hi, 0.0, s0)[0]
                 mass += pk
                 eq += pk * c[k]
                 eq2 += pk * c[k] * c[k]
     return mass, eq, eq2
+
+
+_gauss_moments_outside = gauss_moments_outside  # old private name
 
 
 @njit(cache=True)
@@ -503,7 +509,7 @@ def _limit_pde(problem, tau, n_out, dens_t, dens_w0, window, bins, h, dt, teache
     R = np.zeros((nodes.size, 2))
     fz_mass = fz_m = fz_q = 0.0
     if clipped:
-        fz_mass, fz_m, fz_q = _gauss_moments_outside(problem, problem.clip_range)
+        fz_mass, fz_m, fz_q = gauss_moments_outside(problem, problem.clip_range)
     else:
         R[:, 0] = ndtr(lo_d / s0)
         R[:, 1] = ndtr(-hi_d / s0)

@@ -21,9 +21,9 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import ndtr
 
 from .._validation import check_real
+from ..quadrature import cell_moments
 from ..quantizers import BaseQuantizer, Quantizer
 from ..teachers import DiscreteTeacher, GaussianTeacher
 
@@ -33,16 +33,16 @@ STE_KINDS = ("identity", "clipped")
 def input_moments(quantizer: BaseQuantizer | None) -> tuple[float, float]:
     """``(k1, k2) = (E[x Q_x(x)], E[Q_x(x)**2])`` for ``x ~ N(0, 1)``; ``(1, 1)`` for ``None``.
 
-    Closed form over the cells ``[t_{k-1}, t_k)`` of nearest-level rounding:
+    Closed form over the cells ``[t_{k-1}, t_k)`` of nearest-level rounding
+    (:func:`replicaquant.quadrature.cell_moments`):
     ``k1 = sum_k c_k (pdf(t_{k-1}) - pdf(t_k))``, ``k2 = sum_k c_k**2 (Phi(t_k) - Phi(t_{k-1}))``.
     """
     if quantizer is None:
         return 1.0, 1.0
     c = quantizer.levels
     t = np.concatenate(([-np.inf], quantizer.thresholds, [np.inf]))
-    pdf = np.where(np.isinf(t), 0.0, np.exp(-0.5 * np.where(np.isinf(t), 0.0, t) ** 2) / math.sqrt(2 * math.pi))
-    mass = ndtr(t[1:]) - ndtr(t[:-1])
-    k1 = float(np.sum(c * (pdf[:-1] - pdf[1:])))
+    mass, first, _ = cell_moments(t, 0.0, 1.0)
+    k1 = float(np.sum(c * first))
     k2 = float(np.sum(c * c * mass))
     return k1, k2
 
