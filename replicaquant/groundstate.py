@@ -20,7 +20,8 @@ For one data set ``(X, y)`` with ``F = X/sqrt(d)`` the energy on ``C**d`` is
   linearly in ``1/d`` to ``d = inf`` (weighted least squares, errors from the instance
   scatter).
 * :func:`training_volume_scaling` is the small-``alpha`` test of the volume argument: the
-  exact minimum training error against ``K**(-2/alpha)``.
+  exact minimum training error against ``K**(-2/alpha)``; :func:`training_error_volume_law`
+  the same for the zero-temperature 1RSB theory (what replaces the RS interpolation threshold).
 
 Theory counterparts: :func:`replicaquant.solve_rs` (``beta = inf``) and
 :func:`replicaquant.rsb_zero.solve_1rsb_zero`; see docs/ground_state.md.
@@ -40,7 +41,7 @@ from .model import Model
 
 __all__ = ["GroundState", "AnnealedGroundState", "GroundStateScan", "VolumeScaling",
            "exact_ground_state", "anneal_ground_state", "ground_state_scan", "exact_work",
-           "training_volume_scaling", "DEFAULT_MAX_WORK"]
+           "training_volume_scaling", "training_error_volume_law", "VolumeLaw", "DEFAULT_MAX_WORK"]
 
 #: default budget of :func:`exact_ground_state`: configurations x update length.  At the
 #: ~1-2e9 axpy-elements/s of one core this is a few seconds (d = 26 one bit at alpha = 2:
@@ -728,3 +729,64 @@ def training_volume_scaling(model: Model, alphas, d: int = 20, instances: int = 
     return VolumeScaling(alphas=alphas, train_error_mean=m_, train_error_sem=s_,
                          volume_prediction=float(K) ** (-2.0 / alphas), slope=slope,
                          slope_err=slope_err, d=d, instances=instances)
+
+
+@dataclass(frozen=True)
+class VolumeLaw:
+    """Zero-temperature 1RSB training error along ``alpha`` against the volume law ``K**(-2/alpha)``.
+
+    What replaces the RS "interpolation threshold" for quantized weights: the ground-state
+    training error never reaches 0; below the RS threshold ``alpha_c`` it is volume-limited,
+    ``train_error ~ A K**(-2 s/alpha)`` with ``s = 1`` for the volume law.
+
+    Attributes
+    ----------
+    alphas : ndarray
+        The alphas at which the 1RSB converged (others dropped; see ``message``).
+    train_error, volume : ndarray
+        1RSB training error and ``K**(-2/alpha)``.
+    ratio : ndarray
+        ``train_error / volume``.
+    slope : float
+        Least-squares slope ``s`` of ``ln train_error`` against ``-(2/alpha) ln K`` over the
+        alphas below ``alpha_c_rs`` (``nan`` if fewer than two).
+    alpha_c_rs : float
+        RS interpolation threshold (:func:`replicaquant.interpolation_threshold`).
+    message : str
+    """
+
+    alphas: np.ndarray
+    train_error: np.ndarray
+    volume: np.ndarray
+    ratio: np.ndarray
+    slope: float
+    alpha_c_rs: float
+    message: str = ""
+
+
+def training_error_volume_law(model: Model, alphas) -> VolumeLaw:
+    """1RSB ground-state training error vs ``K**(-2/alpha)`` (see :class:`VolumeLaw`).
+
+    Solves the zero-temperature 1RSB along ``alphas`` by continuation
+    (:func:`replicaquant.rsb_zero.scan_alpha_zero`) and fits the exponent below the RS threshold.
+    """
+    from .analysis import interpolation_threshold
+    from .rsb_zero import scan_alpha_zero
+
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
+    sols = scan_alpha_zero(model, alphas)
+    ok = [s for s in sols if s.converged]
+    a = np.array([s.model.alpha for s in ok])
+    tr = np.array([s.train_error for s in ok])
+    K = model.levels.size
+    vol = float(K) ** (-2.0 / a) if a.size else np.empty(0)
+    ac = float(interpolation_threshold(model).alpha)
+    below = a < ac
+    slope = math.nan
+    if below.sum() >= 2 and np.all(tr[below] > 0):
+        slope = float(np.polyfit(-2.0 * math.log(K) / a[below], np.log(tr[below]), 1)[0])
+    dropped = len(sols) - len(ok)
+    return VolumeLaw(alphas=a, train_error=tr, volume=np.asarray(vol), ratio=tr / vol if a.size else a,
+                     slope=slope, alpha_c_rs=ac,
+                     message=f"{dropped} alpha(s) dropped (1RSB not converged)" if dropped else "")

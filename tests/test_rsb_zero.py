@@ -157,3 +157,23 @@ def test_phase_at_beta_inf_reports_frozen_1rsb():
     assert ph.free_energy == pytest.approx(z.energy, rel=1e-12)
     assert ph.free_energy > ph.free_energy_rs
     assert ph.q1 == ph.rsb.Q and ph.x == 0.0
+
+
+def test_training_error_follows_volume_law_below_rs_threshold():
+    """Below the RS interpolation threshold (b = 2: alpha_c = 0.63) RS predicts zero training
+    error (lam -> 0+) while the zero-temperature 1RSB gives a positive, volume-limited one: the
+    volume argument (K^d configurations, n = alpha d labels: nearest residual at squared
+    distance ~ K^(-2/alpha) per label) predicts ln train_error = -(2/alpha) ln K + const, i.e.
+    fitted slope s = 1; we accept s within 0.2 of 1 and the prefactor within a factor 3 (the
+    constant is O(1) but not computed by the argument)."""
+    from replicaquant.groundstate import training_error_volume_law
+
+    m = rq.Model.uniform(2, 1.517, alpha=1.0, beta=np.inf, lam=1e-6, noise_var=0.1)
+    vl = training_error_volume_law(m, [0.8, 0.7, 0.6, 0.55, 0.5, 0.45])
+    below = vl.alphas < vl.alpha_c_rs
+    assert below.sum() >= 3
+    assert np.all(vl.train_error > 0)
+    assert np.all((vl.ratio[below] > 1 / 3) & (vl.ratio[below] < 3))
+    assert abs(vl.slope - 1.0) < 0.2
+    rs = rq.solve_rs(m.replace(alpha=0.5), init="multi", warn=False)
+    assert rs.train_error < 1e-4 < vl.train_error[vl.alphas == 0.5][0]
