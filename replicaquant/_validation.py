@@ -1,49 +1,104 @@
-"""Argument checks shared by every public constructor.
+"""Argument checks shared by every public entry point: one place, strict.
 
-Every check raises ``ValueError`` whose message starts with the parameter name, so that
-the CLI can print it as a one-line message.
+Every check raises an exception whose message starts with the parameter name, so that the CLI can
+print it as a one-line message:
+
+* a value of the wrong *type* (a string, a bool -- ``numpy.bool_`` included -- where a number is
+  expected, a float with a fractional part where an integer is expected, ...) raises
+  :class:`ParameterTypeError`, which is both a ``TypeError`` and a ``ValueError`` (so code and
+  the CLI that catch ``ValueError`` for bad input keep working);
+* a number out of its range (NaN, an infinity where none is allowed, a negative tolerance, a
+  count below one, a magnitude whose square overflows, ...) raises ``ValueError``.
+
+Magnitudes.  The solvers form squares and products of the level values, teacher values and model
+scales (``c^2``, ``lam c^2``, ``alpha (rho + c^2)``, ``mhat^2 rho`` ...).  Every such quantity is
+kept below :data:`MAX_SQUARE` ``= 1e300`` (a factor ``1.8e8`` below the largest double, room for
+the sums and the few further products of O(1) factors the solvers take), i.e. single
+magnitudes below :data:`MAX_MAGNITUDE` ``= 1e150``.  See docs/ranges.md.
 """
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
+__all__ = ["MAX_MAGNITUDE", "MAX_SQUARE", "ParameterTypeError", "check_count", "check_depth",
+           "check_flag", "check_int", "check_mixing", "check_real", "check_tol", "check_vector"]
+
+#: largest accepted square or product of model scales (see the module docstring)
+MAX_SQUARE = 1e300
+#: largest accepted magnitude of a level, teacher value or other length-like scale
+MAX_MAGNITUDE = 1e150
+
+
+class ParameterTypeError(TypeError, ValueError):
+    """A parameter of the wrong type (a ``TypeError`` that is also a ``ValueError``)."""
+
+
+def _is_bool(value) -> bool:
+    return isinstance(value, (bool, np.bool_))
+
+
+def _type_name(value) -> str:
+    return type(value).__name__
+
 
 def check_real(name: str, value, *, low: float | None = None, low_inclusive: bool = True,
-               high: float | None = None, allow_inf: bool = False) -> float:
-    """Return ``float(value)`` after checking it is a real number in the allowed range."""
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be a real number, got {value!r}")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number, got {value!r}") from None
+               high: float | None = None, high_inclusive: bool = True, allow_inf: bool = False,
+               max_abs: float | None = None) -> float:
+    """Return ``float(value)`` after checking it is a real number in the allowed range.
+
+    Accepted: Python ints and floats, numpy integer and floating scalars, 0-d real arrays and
+    other ``numbers.Real``.  Rejected with :class:`ParameterTypeError`: strings, bytes, bools
+    (``numpy.bool_`` included), complex numbers, ``None`` and anything else.  ``allow_inf``
+    admits ``+inf`` (never ``-inf``, never NaN); ``max_abs`` bounds ``|value|``.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if _is_bool(value) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
+        raise ParameterTypeError(f"{name} must be a real number, got {value!r} ({_type_name(value)})")
+    v = float(value)
     if math.isnan(v):
         raise ValueError(f"{name} must not be NaN")
     if math.isinf(v) and not (allow_inf and v > 0):
         raise ValueError(f"{name} must be finite, got {v}")
     if low is not None:
         if low_inclusive and v < low:
-            raise ValueError(f"{name} must be >= {low}, got {v}")
+            raise ValueError(f"{name} must be >= {low:g}, got {v:g}")
         if not low_inclusive and v <= low:
-            raise ValueError(f"{name} must be > {low}, got {v}")
-    if high is not None and v > high:
-        raise ValueError(f"{name} must be <= {high}, got {v}")
+            raise ValueError(f"{name} must be > {low:g}, got {v:g}")
+    if high is not None:
+        if high_inclusive and v > high:
+            raise ValueError(f"{name} must be <= {high:g}, got {v:g}")
+        if not high_inclusive and v >= high:
+            raise ValueError(f"{name} must be < {high:g}, got {v:g}")
+    if max_abs is not None and math.isfinite(v) and abs(v) > max_abs:
+        raise ValueError(f"{name} must have magnitude <= {max_abs:g} (its square or its products "
+                         f"with the other scales would overflow double precision), got {v:g}")
     return v
 
 
 def check_int(name: str, value, *, low: int | None = None, high: int | None = None) -> int:
-    """Return ``int(value)`` after checking it is an integer in ``[low, high]``."""
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    if isinstance(value, (float, np.floating)):
-        if math.isnan(value) or not float(value).is_integer():
-            raise ValueError(f"{name} must be an integer, got {value!r}")
-    try:
+    """Return ``int(value)`` after checking it is an integer in ``[low, high]``.
+
+    Accepted: Python and numpy integers, and floats with an integral value (``3.0``; ``2.5``
+    is rejected).  Rejected with :class:`ParameterTypeError`: strings, bools, non-integral or
+    non-finite floats, anything else.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if _is_bool(value):
+        raise ParameterTypeError(f"{name} must be an integer, got {value!r} ({_type_name(value)})")
+    if isinstance(value, (numbers.Integral, np.integer)):
         v = int(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be an integer, got {value!r}") from None
+    elif isinstance(value, (numbers.Real, np.floating)):
+        f = float(value)
+        if not math.isfinite(f) or not f.is_integer():
+            raise ParameterTypeError(f"{name} must be an integer, got {value!r}")
+        v = int(f)
+    else:
+        raise ParameterTypeError(f"{name} must be an integer, got {value!r} ({_type_name(value)})")
     if low is not None and v < low:
         raise ValueError(f"{name} must be >= {low}, got {v}")
     if high is not None and v > high:
@@ -51,12 +106,58 @@ def check_int(name: str, value, *, low: int | None = None, high: int | None = No
     return v
 
 
-def check_vector(name: str, values, *, min_len: int = 1, increasing: bool = False) -> np.ndarray:
-    """Return a finite 1-D float array (optionally strictly increasing)."""
+def check_count(name: str, value, *, high: int | None = None) -> int:
+    """An iteration/sample count: an integer ``>= 1``."""
+    return check_int(name, value, low=1, high=high)
+
+
+def check_depth(name: str, value) -> int:
+    """A history depth such as ``anderson``: an integer ``>= 0``."""
+    return check_int(name, value, low=0)
+
+
+def check_tol(name: str, value) -> float:
+    """A tolerance: a real number, ``> 0`` and finite (``inf`` would accept anything)."""
+    return check_real(name, value, low=0.0, low_inclusive=False)
+
+
+def check_mixing(name: str, value) -> float:
+    """A mixing weight in ``(0, 1]``."""
+    return check_real(name, value, low=0.0, low_inclusive=False, high=1.0)
+
+
+def check_flag(name: str, value) -> bool:
+    """A boolean switch: ``True``/``False`` (``numpy.bool_`` accepted), nothing else."""
+    if not _is_bool(value):
+        raise ParameterTypeError(f"{name} must be True or False, got {value!r} ({_type_name(value)})")
+    return bool(value)
+
+
+def check_vector(name: str, values, *, min_len: int = 1, increasing: bool = False,
+                 max_abs: float | None = MAX_MAGNITUDE) -> np.ndarray:
+    """Return a finite 1-D float array (optionally strictly increasing).
+
+    Strings, bools and objects that are not real numbers are rejected with
+    :class:`ParameterTypeError`; NaN, infinities and entries above ``max_abs`` in magnitude
+    (default :data:`MAX_MAGNITUDE`: their squares must not overflow) with ``ValueError``.
+    """
+    if isinstance(values, (str, bytes)):
+        raise ParameterTypeError(f"{name} must be a sequence of real numbers, got a string {values!r}")
     try:
-        arr = np.asarray(values, dtype=float)
+        raw = np.asarray(values)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a sequence of real numbers") from None
+        raise ParameterTypeError(f"{name} must be a sequence of real numbers") from None
+    if raw.dtype.kind == "O":
+        items = raw.ravel().tolist()
+        if any(_is_bool(v) or not isinstance(v, (numbers.Real, np.integer, np.floating))
+               for v in items):
+            raise ParameterTypeError(f"{name} must be a sequence of real numbers")
+    elif raw.dtype.kind not in "iuf":
+        raise ParameterTypeError(f"{name} must be a sequence of real numbers, got dtype {raw.dtype}")
+    try:
+        arr = raw.astype(float)
+    except (TypeError, ValueError):
+        raise ParameterTypeError(f"{name} must be a sequence of real numbers") from None
     if arr.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
     if arr.size < min_len:
@@ -65,6 +166,9 @@ def check_vector(name: str, values, *, min_len: int = 1, increasing: bool = Fals
         raise ValueError(f"{name} must not contain NaN")
     if not np.isfinite(arr).all():
         raise ValueError(f"{name} must be finite")
+    if max_abs is not None and arr.size and float(np.max(np.abs(arr))) > max_abs:
+        raise ValueError(f"{name} must have entries of magnitude <= {max_abs:g} (their squares "
+                         f"would overflow double precision), got {float(np.max(np.abs(arr))):g}")
     if increasing and np.any(np.diff(arr) <= 0):
         raise ValueError(f"{name} must be strictly increasing")
     return arr

@@ -289,7 +289,7 @@ def gauss_expect_asymptotic(levels, a, beta, mu, sig, out):
         u = (threshold(levels, a, i) - mu) / sig
         dens = _INV_SQRT2PI * math.exp(-0.5 * u * u) / sig
         s0 += dens / dc
-        s5 += dc * dc * dc * dens
+        s5 += dc * dc * (dc / sig) * (_INV_SQRT2PI * math.exp(-0.5 * u * u))  # no inf * 0
     out[0] += math.pi ** 2 / 6.0 * s0 / beta / beta
     out[2] = max(out[3] - out[4] / beta, 0.0)
     out[5] = beta * s5 / 6.0

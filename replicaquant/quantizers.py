@@ -19,10 +19,12 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._validation import check_int, check_real, check_vector
+from ._validation import MAX_MAGNITUDE, check_int, check_real, check_vector
 from .quadrature import cell_moments, thresholds as _thresholds
 
 _MAX_BITS = 12
+#: smallest accepted spacing of neighbouring levels (``1/MAX_MAGNITUDE``; see docs/ranges.md)
+_MIN_SPACING = 1.0 / MAX_MAGNITUDE
 
 
 def _unit_grid(bits: int) -> np.ndarray:
@@ -53,7 +55,29 @@ class BaseQuantizer:
 
     def _set_bits_width(self, bits, width) -> None:
         object.__setattr__(self, "bits_", check_int("bits", bits, low=1, high=_MAX_BITS))
-        object.__setattr__(self, "width", check_real("width", width, low=0.0, low_inclusive=False))
+        object.__setattr__(self, "width", check_real("width", width, low=0.0, low_inclusive=False,
+                                                     max_abs=MAX_MAGNITUDE))
+
+    def _check_levels(self) -> None:
+        """Reject level sets that degenerate *after* construction (issue 13, defect 6).
+
+        The constructor's formula may collapse neighbouring levels in floating point (e.g.
+        ``PowerQuantizer(2, 1.5, 1e6)`` gives ``[-1.5, -0, 0, 1.5]``), overflow, or produce a
+        spacing so small that ``1/spacing`` or ``spacing**2`` leaves double precision.
+        """
+        c = np.asarray(self.levels, dtype=float)
+        if not np.all(np.isfinite(c)):
+            raise ValueError(f"levels must be finite after construction, {self!r} gives {c.tolist()}")
+        if np.any(np.diff(c) <= 0):
+            raise ValueError(f"levels must be strictly increasing after construction, {self!r} "
+                             f"gives {c.tolist()} (collapsed levels)")
+        if float(np.max(np.abs(c))) > MAX_MAGNITUDE:
+            raise ValueError(f"levels must have magnitude <= {MAX_MAGNITUDE:g} (their squares would "
+                             f"overflow), {self!r} gives {float(np.max(np.abs(c))):g}")
+        gap = float(np.min(np.diff(c)))
+        if gap < _MIN_SPACING:
+            raise ValueError(f"levels must be separated by at least {_MIN_SPACING:g} (1/spacing and "
+                             f"spacing^2 must stay in double precision), {self!r} has spacing {gap:g}")
 
     @property
     def thresholds(self) -> np.ndarray:
@@ -92,6 +116,7 @@ class Quantizer(BaseQuantizer):
     def __init__(self, levels):
         arr = check_vector("levels", levels, min_len=2, increasing=True)
         object.__setattr__(self, "levels_", tuple(float(v) for v in arr))
+        self._check_levels()
 
     @property
     def levels(self) -> np.ndarray:
@@ -113,11 +138,12 @@ class UniformQuantizer(BaseQuantizer):
 
     def __init__(self, bits: int, width: float):
         self._set_bits_width(bits, width)
+        self._check_levels()
 
     @property
     def levels(self) -> np.ndarray:
         k = 2 ** self.bits_
-        return -self.width + 2.0 * self.width * np.arange(k) / (k - 1)  # SPEC formula, verbatim
+        return -self.width + 2.0 * self.width * np.arange(k) / (k - 1)  # the documented formula, verbatim
 
     def __repr__(self) -> str:
         return f"UniformQuantizer(bits={self.bits_}, width={self.width:g})"
@@ -138,6 +164,7 @@ class PowerQuantizer(BaseQuantizer):
     def __init__(self, bits: int, width: float, gamma: float = 2.0):
         self._set_bits_width(bits, width)
         object.__setattr__(self, "gamma", check_real("gamma", gamma, low=0.0, low_inclusive=False))
+        self._check_levels()
 
     @property
     def levels(self) -> np.ndarray:
@@ -158,6 +185,8 @@ def lloyd_max_gaussian(n_levels: int, scale: float = 1.0, tol: float = 1e-13,
     """
     k = check_int("n_levels", n_levels, low=2)
     scale = check_real("scale", scale, low=0.0, low_inclusive=False)
+    tol = check_real("tol", tol, low=0.0, low_inclusive=False)
+    max_iter = check_int("max_iter", max_iter, low=1)
     c = np.linspace(-2.0, 2.0, k) * (1.0 + np.log(k) / 2)
     for _ in range(max_iter):
         t = np.concatenate(([-np.inf], _thresholds(c, 1.0), [np.inf]))
@@ -183,7 +212,9 @@ class LloydMaxQuantizer(BaseQuantizer):
 
     def __init__(self, bits: int, scale: float = 1.0):
         object.__setattr__(self, "bits_", check_int("bits", bits, low=1, high=8))
-        object.__setattr__(self, "scale", check_real("scale", scale, low=0.0, low_inclusive=False))
+        object.__setattr__(self, "scale", check_real("scale", scale, low=0.0, low_inclusive=False,
+                                                     max_abs=MAX_MAGNITUDE / 4))
+        self._check_levels()
 
     @property
     def width(self) -> float:
@@ -216,6 +247,6 @@ def midtread_quantizer(bits: int, width: float) -> Quantizer:
     small initialisation.
     """
     bits = check_int("bits", bits, low=2, high=_MAX_BITS)
-    width = check_real("width", width, low=0.0, low_inclusive=False)
+    width = check_real("width", width, low=0.0, low_inclusive=False, max_abs=MAX_MAGNITUDE)
     k = 2 ** bits - 1
     return Quantizer(width * np.linspace(-1.0, 1.0, k))

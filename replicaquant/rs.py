@@ -362,7 +362,7 @@ def _build_solution(model, rsmap, x, fp, branches=()):
     if math.isinf(model.beta):
         at = math.inf
     else:
-        at = model.alpha / (1 + chi) ** 2 * e_bv2
+        at = model.alpha / (1 + chi) / (1 + chi) * e_bv2  # no OverflowError of (1 + chi)**2
     return RSSolution(
         model=model, m=m, q=q, Q=Q, chi=chi, mhat=mhat, qhat=qhat, Ahat=Ahat, free_energy=f,
         gen_error=model.rho - 2 * m + Q, gen_error_mean=model.rho - 2 * m + q,

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import check_real, check_vector
+from ._validation import MAX_SQUARE, check_real, check_vector
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,8 @@ class GaussianTeacher:
     rho: float = 1.0
 
     def __init__(self, rho: float = 1.0):
-        object.__setattr__(self, "rho", check_real("rho", rho, low=0.0, low_inclusive=False))
+        object.__setattr__(self, "rho", check_real("rho", rho, low=0.0, low_inclusive=False,
+                                                   high=MAX_SQUARE))
 
     def sample(self, d: int, rng: np.random.Generator) -> np.ndarray:
         """Draw ``d`` i.i.d. teacher weights with the given generator."""
@@ -47,6 +48,7 @@ class DiscreteTeacher:
             if np.any(p < 0) or p.sum() <= 0:
                 raise ValueError("probs must be non-negative with a positive sum")
             p = p / p.sum()
+        # values are bounded by check_vector (|v| <= 1e150), so rho = E[w0^2] <= 1e300 is finite
         object.__setattr__(self, "values_", tuple(float(x) for x in v))
         object.__setattr__(self, "probs_", tuple(float(x) for x in p))
 
