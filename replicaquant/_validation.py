@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 
 import numpy as np
 
 __all__ = ["MAX_MAGNITUDE", "MAX_SQUARE", "ParameterTypeError", "check_count", "check_depth",
-           "check_flag", "check_int", "check_mixing", "check_real", "check_tol", "check_vector"]
+           "check_flag", "check_int", "check_memory", "check_mixing", "check_real", "check_tol",
+           "check_vector", "check_work", "memory_budget", "work_budget"]
 
 #: largest accepted square or product of model scales (see the module docstring)
 MAX_SQUARE = 1e300
@@ -172,3 +174,97 @@ def check_vector(name: str, values, *, min_len: int = 1, increasing: bool = Fals
     if increasing and np.any(np.diff(arr) <= 0):
         raise ValueError(f"{name} must be strictly increasing")
     return arr
+
+
+# ---------------------------------------------------------------------------------------------
+# resources: estimated up front, refused before allocating (issue 13, "resources checked up front")
+
+#: default memory budget when neither the keyword nor ``REPLICAQUANT_MEMORY_BUDGET`` is given:
+#: a third of the physical memory (8 GiB on the 24 GiB reference machine: two such runs and the
+#: operating system fit), 8 GiB if the physical memory cannot be read
+_DEFAULT_MEMORY_FRACTION = 1.0 / 3.0
+_FALLBACK_MEMORY = 8 * 2 ** 30
+#: default work budget (elementary inner-loop updates, ``REPLICAQUANT_WORK_BUDGET``): 1e13, a few
+#: hours of one core at ~1e9 updates per second
+_DEFAULT_WORK = 1e13
+
+_SUFFIX = {"": 1, "B": 1, "K": 2 ** 10, "KB": 2 ** 10, "KIB": 2 ** 10, "M": 2 ** 20, "MB": 2 ** 20,
+           "MIB": 2 ** 20, "G": 2 ** 30, "GB": 2 ** 30, "GIB": 2 ** 30, "T": 2 ** 40, "TB": 2 ** 40,
+           "TIB": 2 ** 40}
+
+
+def _parse_amount(name: str, text: str) -> float:
+    import re
+
+    m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([A-Za-z]*)\s*", str(text))
+    if not m or m.group(2).upper() not in _SUFFIX:
+        raise ValueError(f"{name} must be a number of bytes optionally with a K/M/G/T suffix, got {text!r}")
+    value = float(m.group(1)) * _SUFFIX[m.group(2).upper()]
+    if not value > 0 or not math.isfinite(value):
+        raise ValueError(f"{name} must be positive, got {text!r}")
+    return value
+
+
+def _physical_memory() -> float | None:
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - non-POSIX
+        return None
+
+
+def memory_budget(budget=None) -> float:
+    """The memory budget in bytes: ``budget`` (number or string like ``"4G"``), else the
+    environment variable ``REPLICAQUANT_MEMORY_BUDGET``, else a third of the physical memory."""
+    if budget is not None:
+        if isinstance(budget, str):
+            return _parse_amount("memory_budget", budget)
+        return check_real("memory_budget", budget, low=0.0, low_inclusive=False, allow_inf=True)
+    env = os.environ.get("REPLICAQUANT_MEMORY_BUDGET")
+    if env:
+        return _parse_amount("REPLICAQUANT_MEMORY_BUDGET", env)
+    phys = _physical_memory()
+    return phys * _DEFAULT_MEMORY_FRACTION if phys else float(_FALLBACK_MEMORY)
+
+
+def work_budget(budget=None) -> float:
+    """The work budget (inner-loop updates): ``budget``, else ``REPLICAQUANT_WORK_BUDGET``, else 1e13."""
+    if budget is not None:
+        return check_real("work_budget", budget, low=0.0, low_inclusive=False, allow_inf=True)
+    env = os.environ.get("REPLICAQUANT_WORK_BUDGET")
+    if env:
+        return _parse_amount("REPLICAQUANT_WORK_BUDGET", env)
+    return _DEFAULT_WORK
+
+
+def _bytes(n: float) -> str:
+    for unit, size in (("TiB", 2 ** 40), ("GiB", 2 ** 30), ("MiB", 2 ** 20), ("KiB", 2 ** 10)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n:.0f} B"
+
+
+def check_memory(names: str, nbytes: float, what: str, budget=None, *, keyword: bool = False) -> None:
+    """Refuse (:class:`replicaquant.errors.ResourceError`) when ``nbytes`` exceeds the memory budget.
+
+    ``names`` are the parameters responsible (start of the message), ``what`` what is allocated.
+    """
+    from .errors import ResourceError
+
+    limit = memory_budget(budget)
+    if not nbytes <= limit:
+        raise ResourceError(
+            f"{names}: {what} needs about {_bytes(nbytes)} of memory, above the budget of "
+            f"{_bytes(limit)} (raise it with REPLICAQUANT_MEMORY_BUDGET, e.g. '16G'"
+            f"{', or memory_budget=...' if keyword else ''}; see docs/ranges.md)")
+
+
+def check_work(names: str, n_ops: float, what: str, budget=None) -> None:
+    """Refuse (``ResourceError``) when the estimated number of inner-loop updates exceeds the budget."""
+    from .errors import ResourceError
+
+    limit = work_budget(budget)
+    if not n_ops <= limit:
+        raise ResourceError(
+            f"{names}: {what} needs about {n_ops:.3g} inner-loop updates, above the work budget of "
+            f"{limit:.3g} (hours of computing; raise it with REPLICAQUANT_WORK_BUDGET; see "
+            f"docs/ranges.md)")

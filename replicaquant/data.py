@@ -1,4 +1,4 @@
-"""Synthetic teacher-student data (SPEC §1).
+"""Synthetic teacher-student data (see docs/theory.md).
 
 ``make_data(model, d, seed)`` draws ``n = round(alpha d)`` Gaussian inputs and the labels of the
 model's teacher::
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_int
+from ._validation import ParameterTypeError, check_int, check_memory
 from .model import Model
 
 
-def make_data(model: Model, d: int, seed=None, *, dtype=np.float64):
+def make_data(model: Model, d: int, seed=None, *, dtype=np.float64, memory_budget=None):
     """Draw one data set of ``model`` in dimension ``d``.
 
     Parameters
@@ -31,6 +31,10 @@ def make_data(model: Model, d: int, seed=None, *, dtype=np.float64):
         ``float64`` (default) or ``float32`` for ``X`` (halves memory; labels are computed from
         the stored ``X`` so that they are exactly consistent with it).  ``y`` and ``w0`` are
         always ``float64``.
+    memory_budget : float or str, optional
+        Refuse (``ResourceError``, a ``ValueError``) before allocating when the arrays would need
+        more than this many bytes (default: ``REPLICAQUANT_MEMORY_BUDGET`` or a third of the
+        physical memory; see docs/ranges.md).  The estimate is ``n d itemsize + 8 (3 n + 2 d)``.
 
     Returns
     -------
@@ -50,7 +54,16 @@ def make_data(model: Model, d: int, seed=None, *, dtype=np.float64):
     n = int(round(model.alpha * d))
     if n < 1:
         raise ValueError(f"alpha * d must round to at least one sample, got alpha={model.alpha}, d={d}")
-    rng = np.random.default_rng(seed)
+    nbytes = float(n) * d * dtype.itemsize + 8.0 * (3 * n + 2 * d)
+    check_memory("d", nbytes, f"make_data with d={d}, n=round(alpha d)={n} ({dtype} X of shape "
+                 f"({n}, {d}))", memory_budget, keyword=True)
+    if isinstance(seed, (bool, np.bool_, str, bytes, float)):
+        raise ParameterTypeError(f"seed must be None, an integer, a SeedSequence or a Generator, got {seed!r}")
+    try:
+        rng = np.random.default_rng(seed)
+    except (TypeError, ValueError) as exc:
+        raise ParameterTypeError(f"seed must be None, a non-negative integer, a SeedSequence or a "
+                                 f"Generator, got {seed!r} ({exc})") from None
     X = rng.standard_normal((n, d), dtype=dtype)
     w0 = np.asarray(model.teacher.sample(d, rng), dtype=np.float64)
     xi = rng.standard_normal(n)

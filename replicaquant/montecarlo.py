@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from ._validation import check_int, check_real
+from ._validation import check_int, check_memory, check_real, check_work
 from .kernels import sample_level
 from .model import Model
 
@@ -630,6 +630,18 @@ def _check_run_args(model, sweeps, burn_in, temps, replicas, beta_min, q_bins):
     return sweeps, burn_in, temps, replicas, q_bins, betas
 
 
+def _check_resources(n: int, d: int, sweeps: int, burn_in: int, temps: int, replicas: int,
+                     with_data: bool) -> None:
+    """Refuse before allocating: memory of the chains, residuals, series (and the data), and the
+    work ``(burn_in + sweeps) * chains * d * n`` of the heat-bath sweeps (docs/ranges.md)."""
+    chains = replicas * temps
+    n_pairs = replicas * (replicas - 1) // 2
+    nbytes = 8.0 * (n * d * (2 if with_data else 1) + chains * (d + n) + sweeps * (4 * replicas + n_pairs))
+    what = f"Monte Carlo with d={d}, n={n}, sweeps={sweeps}, {chains} chains"
+    check_memory("d/sweeps", nbytes, what)
+    check_work("d/sweeps", float(burn_in + sweeps) * chains * d * n, what)
+
+
 def monte_carlo_instance(X, y, model: Model, *, w0=None, sweeps: int = 2000, burn_in: int = 500,
                          temps: int = 1, beta_min: float | None = None, replicas: int = 2,
                          seed=0, q_bins: int = 60, q_range=None,
@@ -685,6 +697,7 @@ def monte_carlo_instance(X, y, model: Model, *, w0=None, sweeps: int = 2000, bur
         raise ValueError(f"X must have at least one row and one column, got shape {X.shape}")
     if y.shape != (n,):
         raise ValueError(f"y must have shape ({n},), got {y.shape}")
+    _check_resources(n, d, sweeps, burn_in, temps, replicas, with_data=False)
     if not (np.isfinite(X).all() and np.isfinite(y).all()):
         raise ValueError("X and y must be finite")
     if w0 is not None:
@@ -815,6 +828,9 @@ def monte_carlo(model: Model, d: int, *, instances: int = 4, sweeps: int = 2000,
     seed = check_int("seed", seed, low=0)
     if int(round(model.alpha * d)) < 1:
         raise ValueError(f"d must give at least one sample (alpha d >= 1), got d={d}")
+    sweeps_, burn_in_, temps_, replicas_ = (check_int(k, v, low=0) for k, v in (
+        ("sweeps", sweeps), ("burn_in", burn_in), ("temps", temps), ("replicas", replicas)))
+    _check_resources(int(round(model.alpha * d)), d, sweeps_, burn_in_, temps_, replicas_, with_data=True)
     runs = []
     n = 0
     for k, child in enumerate(np.random.SeedSequence(seed).spawn(instances)):

@@ -35,7 +35,7 @@ import numpy as np
 from numba import njit
 from scipy.special import ndtr
 
-from .._validation import check_int, check_real
+from .._validation import check_int, check_memory, check_real, check_work
 from ..quadrature import gauss_cell_moments
 from ..teachers import DiscreteTeacher
 from .problem import STEProblem
@@ -855,6 +855,12 @@ def limit(problem: STEProblem, tau: float, *, method: str = "pde", n_out: int = 
     if dt is None:
         dt = min(0.01, h) / problem.eta
     dt = check_real("dt", dt, low=0.0, low_inclusive=False)
+    # resources up front (docs/ranges.md): the time grid holds ~tau/dt steps (16 bytes each while
+    # it is built), and every step updates at least the ~2/h core cells
+    n_steps = tau / dt + n_out + dens_t.size
+    what = f"ste.limit(method='pde') with tau={tau:g}, dt={dt:g} ({n_steps:.3g} time steps)"
+    check_memory("tau/dt", 16.0 * n_steps, what)
+    check_work("tau/dt", n_steps * 2.0 / h, what)
     if domain is not None:
         domain = (check_real("domain[0]", domain[0]), check_real("domain[1]", domain[1]))
     return _limit_pde(problem, tau, n_out, dens_t, dens_w0, window, bins, h, dt, topts, domain)

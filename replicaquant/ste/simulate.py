@@ -17,7 +17,7 @@ import time
 import numpy as np
 from numba import njit
 
-from .._validation import check_int, check_real, check_vector
+from .._validation import check_int, check_memory, check_real, check_vector, check_work
 from ..teachers import DiscreteTeacher
 from .problem import STEProblem
 from .results import SimulationResult
@@ -32,7 +32,12 @@ def _cell_index(thr, x):
 @njit(cache=True)
 def _sgd_kernel(rng, w0, u, levels, thr, quantized, xlev, xthr, xquant, eta, noise_sd,
                 clipped, clip, k1, k2, n_steps, rec_steps, dens_steps, cond_idx, cond_ptr, edges,
-                err_out, m_out, q_out, hist_out, outside_out):
+                err_out, m_out, q_out, hist_out, outside_out, t_start=0, t_stop=-1, ri=0, di=0):
+    # steps t_start .. t_stop (default: to n_steps) of one run; the caller runs chunks of steps
+    # and returns to Python between them so that signals (Ctrl-C, SIGALRM) are honoured.  The
+    # state is u (w and the cells are recomputed from it), rng, and the record cursors ri, di.
+    if t_stop < 0 or t_stop > n_steps:
+        t_stop = n_steps
     d = w0.size
     sq = 1.0 / math.sqrt(d)
     xt = np.empty(d)
@@ -49,9 +54,7 @@ def _sgd_kernel(rng, w0, u, levels, thr, quantized, xlev, xthr, xquant, eta, noi
     n_den = dens_steps.size
     n_w = cond_ptr.size - 1
     n_bins = edges.size - 1
-    ri = 0
-    di = 0
-    for t in range(n_steps + 1):
+    for t in range(t_start, t_stop + 1):
         if ri < n_rec and rec_steps[ri] == t:
             s00 = 0.0
             s01 = 0.0
@@ -82,7 +85,7 @@ def _sgd_kernel(rng, w0, u, levels, thr, quantized, xlev, xthr, xquant, eta, noi
                         for b in range(n_bins):
                             hist_out[a, di, b] /= n_a * (edges[b + 1] - edges[b])
                 di += 1
-        if t == n_steps:
+        if t == t_stop:
             break
         st = 0.0
         ss = 0.0
@@ -116,6 +119,11 @@ def _sgd_kernel(rng, w0, u, levels, thr, quantized, xlev, xthr, xquant, eta, noi
             else:
                 w[i] = ui
     return ri, di
+
+
+#: inner-loop updates per compiled chunk of :func:`_sgd_kernel` (~10 ms): between chunks control
+#: returns to Python, where KeyboardInterrupt and signal handlers run
+_CHUNK_UPDATES = 10_000_000
 
 
 def _default_bins(problem: STEProblem, n_bins: int = 120) -> np.ndarray:
@@ -181,6 +189,8 @@ def simulate(problem: STEProblem, d: int, tau: float, *, n_records: int = 101, r
     tau = check_real("tau", tau, low=0.0)
     n_seeds = check_int("n_seeds", n_seeds, low=1)
     seed = check_int("seed", seed, low=0)
+    check_work("d/tau/n_seeds", 2.0 * tau * d * d * n_seeds,
+               f"ste.simulate with d={d}, tau={tau:g} x {n_seeds} seeds")  # before any allocation
     if record_times is None:
         n_records = check_int("n_records", n_records, low=1)
         record_times = np.linspace(0.0, tau, n_records)
@@ -201,6 +211,10 @@ def simulate(problem: STEProblem, d: int, tau: float, *, n_records: int = 101, r
     tol = 1e-12 * max(1.0, float(np.abs(dens_w0).max(initial=0.0)))
 
     n_t, n_dt, n_w, n_b = rec_steps.size, dens_steps.size, dens_w0.size, edges.size - 1
+    # resources up front (docs/ranges.md): records and histograms; 2 d updates per SGD step
+    what = f"ste.simulate with d={d}, tau={tau:g} ({n_steps} steps) x {n_seeds} seeds"
+    check_memory("d/tau/n_seeds", 8.0 * (n_seeds * (3 * n_t + n_w * n_dt * (n_b + 1)) + 4 * d), what)
+    check_work("d/tau/n_seeds", 2.0 * n_steps * d * n_seeds, what)
     err = np.zeros((n_seeds, n_t))
     mm = np.zeros((n_seeds, n_t))
     qq = np.zeros((n_seeds, n_t))
@@ -219,9 +233,13 @@ def simulate(problem: STEProblem, d: int, tau: float, *, n_records: int = 101, r
             ptr[a + 1] = ptr[a] + ix.size
             n_cond[s, a] = ix.size
         cond_idx = np.concatenate(idx_lists).astype(np.int64) if n_w else np.zeros(0, dtype=np.int64)
-        _sgd_kernel(rng, w0, u, levels, thr, quantized, xlev, xthr, xquant, problem.eta,
-                    math.sqrt(problem.noise_var), clipped, clip, k1, k2, n_steps, rec_steps,
-                    dens_steps, cond_idx, ptr, edges, err[s], mm[s], qq[s], dens[s], outside[s])
+        ri = di = 0
+        chunk = max(1, _CHUNK_UPDATES // d)
+        for t_start in range(0, n_steps + 1, chunk):
+            ri, di = _sgd_kernel(rng, w0, u, levels, thr, quantized, xlev, xthr, xquant, problem.eta,
+                                 math.sqrt(problem.noise_var), clipped, clip, k1, k2, n_steps,
+                                 rec_steps, dens_steps, cond_idx, ptr, edges, err[s], mm[s], qq[s],
+                                 dens[s], outside[s], t_start, min(t_start + chunk, n_steps), ri, di)
     return SimulationResult(problem=problem, d=d, seed=seed, tau=rec_steps / d, gen_error=err, m=mm, q=qq,
                             density_times=dens_steps / d, density_w0=dens_w0, density_window=window,
                             bin_edges=edges, density=dens, n_conditioned=n_cond, outside=outside,
