@@ -179,10 +179,10 @@ def check_vector(name: str, values, *, min_len: int = 1, increasing: bool = Fals
 # ---------------------------------------------------------------------------------------------
 # resources: estimated up front, refused before allocating (issue 13, "resources checked up front")
 
-#: default memory budget when neither the keyword nor ``REPLICAQUANT_MEMORY_BUDGET`` is given:
-#: a third of the physical memory (8 GiB on the 24 GiB reference machine: two such runs and the
-#: operating system fit), 8 GiB if the physical memory cannot be read
-_DEFAULT_MEMORY_FRACTION = 1.0 / 3.0
+#: default memory budget when neither the keyword nor an environment variable is given: half of
+#: the physical memory (12 GiB on the 24 GiB, 2-core reference machine -- the same default as
+#: ``sweep.memory_budget``), 8 GiB if the physical memory cannot be read
+_DEFAULT_MEMORY_FRACTION = 0.5
 _FALLBACK_MEMORY = 8 * 2 ** 30
 #: default work budget (elementary inner-loop updates, ``REPLICAQUANT_WORK_BUDGET``): 1e13, a few
 #: hours of one core at ~1e9 updates per second
@@ -214,14 +214,16 @@ def _physical_memory() -> float | None:
 
 def memory_budget(budget=None) -> float:
     """The memory budget in bytes: ``budget`` (number or string like ``"4G"``), else the
-    environment variable ``REPLICAQUANT_MEMORY_BUDGET``, else a third of the physical memory."""
+    environment variable ``REPLICAQUANT_MEMORY_BUDGET`` (or the sweeps' ``REPLICAQUANT_MAX_MEMORY``),
+    else half of the physical memory."""
     if budget is not None:
         if isinstance(budget, str):
             return _parse_amount("memory_budget", budget)
         return check_real("memory_budget", budget, low=0.0, low_inclusive=False, allow_inf=True)
-    env = os.environ.get("REPLICAQUANT_MEMORY_BUDGET")
-    if env:
-        return _parse_amount("REPLICAQUANT_MEMORY_BUDGET", env)
+    for var in ("REPLICAQUANT_MEMORY_BUDGET", "REPLICAQUANT_MAX_MEMORY"):
+        env = os.environ.get(var)
+        if env:
+            return _parse_amount(var, env)
     phys = _physical_memory()
     return phys * _DEFAULT_MEMORY_FRACTION if phys else float(_FALLBACK_MEMORY)
 
@@ -268,3 +270,19 @@ def check_work(names: str, n_ops: float, what: str, budget=None) -> None:
             f"{names}: {what} needs about {n_ops:.3g} inner-loop updates, above the work budget of "
             f"{limit:.3g} (hours of computing; raise it with REPLICAQUANT_WORK_BUDGET; see "
             f"docs/ranges.md)")
+
+
+def check_state(name: str, values, labels: tuple) -> np.ndarray:
+    """A solver start (``init``): a finite real vector with one entry per label (magnitudes
+    ``<= MAX_MAGNITUDE``); the message names ``name`` and the labels, e.g. ``init (m, q, chi)``."""
+    what = f"{name} ({', '.join(labels)})"
+    if isinstance(values, (str, bytes)):
+        raise ParameterTypeError(f"{what} must be a sequence of {len(labels)} real numbers, got {values!r}")
+    try:
+        arr = check_vector(what, values, min_len=len(labels))
+    except ParameterTypeError:
+        raise ParameterTypeError(f"{what} must be a sequence of {len(labels)} real numbers, "
+                                 f"got {values!r}") from None
+    if arr.shape != (len(labels),):
+        raise ValueError(f"{what} must have exactly {len(labels)} entries, got shape {arr.shape}")
+    return arr

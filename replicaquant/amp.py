@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from ._validation import check_int, check_real
+from ._validation import check_count, check_flag, check_int, check_memory, check_real, check_tol
 from .convergence import MAX_ITER, NON_FINITE, SUCCESS, finalize
 from .invariants import check_amp_summary
 from .kernels import site_moments
@@ -308,6 +308,8 @@ def _check_inputs(X, y, model, dtype):
     if X.dtype != dtype or not (X.flags.c_contiguous or X.flags.f_contiguous):
         if X.dtype.kind not in "fiu":
             raise ValueError(f"X must be a real numeric array, got dtype {X.dtype}")
+        check_memory("X/dtype", float(n) * d * dtype.itemsize,
+                     f"AMP's {dtype} copy of X of shape ({n}, {d})")  # before allocating it
         X = np.ascontiguousarray(X, dtype=dtype)  # one-time conversion copy
     if not _all_finite_2d(X):
         raise ValueError("X must be finite (found NaN or inf)")
@@ -409,10 +411,12 @@ def amp(X, y, model: Model, *, max_iter: int = 200, tol: float | None = None, da
     AMPResult
     """
     X, y, dtype = _check_inputs(X, y, model, dtype)
-    max_iter = check_int("max_iter", max_iter, low=1)
+    max_iter = check_count("max_iter", max_iter)
     if tol is None:
         tol = DEFAULT_TOL[dtype.name]
-    tol = check_real("tol", tol, low=0.0)
+    tol = check_tol("tol", tol)
+    exact_a, strict, warn = (check_flag(k, v) for k, v in
+                             (("exact_a", exact_a), ("strict", strict), ("warn", warn)))
     damping = check_real("damping", damping, low=0.0)
     if damping >= 1.0:
         raise ValueError(f"damping must be in [0, 1) (weight on the previous iterate), got {damping}")

@@ -137,8 +137,17 @@ def site_moments_array(levels, a, b, beta):
 
     Returns a dict of arrays ``phi, mean, second, bvar``.
     """
-    levels = np.ascontiguousarray(levels, dtype=float)
-    b = np.atleast_1d(np.asarray(b, dtype=float))
+    from ._validation import check_real, check_vector
+
+    levels = np.ascontiguousarray(check_vector("levels", levels, min_len=1, increasing=True))
+    a = check_real("a", a, low=0.0, low_inclusive=False)
+    beta = check_real("beta", beta, low=0.0, low_inclusive=False, allow_inf=True)
+    b_in = np.asarray(b)
+    if b_in.dtype.kind not in "iuf":
+        raise ValueError(f"b must be an array of real numbers, got dtype {b_in.dtype}")
+    b = np.atleast_1d(b_in.astype(float))
+    if not np.all(np.isfinite(b)):
+        raise ValueError("b must be finite")
     out = np.empty((4, b.size))
     _moments_loop(levels, float(a), b.ravel(), float(beta), out)
     shape = np.shape(b)

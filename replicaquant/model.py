@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import MAX_MAGNITUDE, MAX_SQUARE, check_real
+from ._validation import MAX_SQUARE, check_real
 from .quantizers import BaseQuantizer, UniformQuantizer
 from .teachers import DiscreteTeacher, GaussianTeacher
 
-#: smallest accepted inverse temperature: ``1/beta`` (in ``phi = ln Z/beta``) stays below 1e150
-_MIN_BETA = 1.0 / MAX_MAGNITUDE
+#: smallest accepted inverse temperature: ``1/beta`` (in ``phi = ln Z/beta``) stays below 1e300
+_MIN_BETA = 1.0 / MAX_SQUARE
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Model:
     alpha : float
         Samples per dimension ``n/d`` (> 0).
     beta : float
-        Inverse temperature (>= 1e-150); ``np.inf`` gives the quantized least-squares ground state.
+        Inverse temperature (>= 1e-300); ``np.inf`` gives the quantized least-squares ground state.
         Past ``beta dc sig ~ 1e5`` the solvers use the large-beta expansion (docs/ranges.md).
     lam : float
         Ridge penalty (>= 0). Default 0.

@@ -27,6 +27,8 @@ import numpy as np
 from numba import njit
 
 from ._results import format_result
+from ._validation import (check_count, check_depth, check_flag, check_mixing, check_state,
+                          check_tol)
 from .continuation import same_branch
 from .convergence import finalize
 from .errors import ConvergenceError  # noqa: F401  (re-exported: rs.ConvergenceError)
@@ -302,6 +304,8 @@ class RSMap:
     """
 
     def __init__(self, model: Model):
+        if not isinstance(model, Model):
+            raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
         self.model = model
         self.measure = LevelMeasure.from_model(model)
         self.levels = self.measure.levels
@@ -407,10 +411,10 @@ def solve_rs(model: Model, *, init=None, mixing: float = 0.5, tol: float = 1e-11
     """
     if not isinstance(model, Model):
         raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
-    if not (0.0 < mixing <= 1.0) or math.isnan(mixing):
-        raise ValueError(f"mixing must be in (0, 1], got {mixing}")
-    if not tol > 0:
-        raise ValueError(f"tol must be > 0, got {tol}")
+    mixing, tol = check_mixing("mixing", mixing), check_tol("tol", tol)
+    max_iter, anderson = check_count("max_iter", max_iter), check_depth("anderson", anderson)
+    strict, warn, fallback = (check_flag(k, v) for k, v in
+                              (("strict", strict), ("warn", warn), ("fallback", fallback)))
     rsmap = RSMap(model)
     if isinstance(init, str):
         if init != "multi":
@@ -421,9 +425,14 @@ def solve_rs(model: Model, *, init=None, mixing: float = 0.5, tol: float = 1e-11
     elif isinstance(init, RSSolution):
         starts = [init.x]
     else:
-        x0 = np.asarray(init, dtype=float)
-        if x0.shape != (3,) or not np.all(np.isfinite(x0)):
-            raise ValueError("init must be a finite triple (m, q, chi)")
+        x0 = check_state("init", init, ("m", "q", "chi"))
+        # the channel needs 1 + chi > 0 and the field variance needs q >= 0 (issue 13, defect 2:
+        # chi <= -1 gave NaN results)
+        if not x0[2] > -1.0:
+            raise ValueError(f"init (m, q, chi) must have chi > -1 (1 + chi divides the conjugates), "
+                             f"got chi={x0[2]:g}")
+        if x0[1] < 0.0:
+            raise ValueError(f"init (m, q, chi) must have q >= 0, got q={x0[1]:g}")
         starts = [x0]
 
     sols = []

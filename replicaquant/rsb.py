@@ -58,7 +58,7 @@ import numpy as np
 from numba import njit
 
 from ._results import format_result
-from ._validation import check_int, check_real
+from ._validation import ParameterTypeError, check_int, check_real, check_state
 from .convergence import MAX_ITER, SUCCESS, finalize
 from .fixed_point import solve_fixed_point
 from .invariants import check_rsb1
@@ -1095,9 +1095,10 @@ def solve_1rsb(model: Model, *, x: float | None = None, init=None, split: tuple 
                 anderson=check_int("anderson", anderson, low=0), collapse_tol=collapse_tol)
     s_init = None
     if init is not None and not isinstance(init, RSB1Solution):
-        s_init = np.asarray(init, dtype=float)
-        if s_init.shape != (4,) or not np.all(np.isfinite(s_init)):
-            raise ValueError("init must be None, an RSB1Solution or a finite (m, q0, q1, chi1)")
+        if isinstance(init, str):
+            raise ParameterTypeError(f"init must be None, an RSB1Solution or a finite (m, q0, q1, chi1), "
+                                     f"got {init!r}")
+        s_init = check_state("init", init, ("m", "q0", "q1", "chi1"))
 
     rs = solve_rs(model, init="multi", warn=False)
     if x is not None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import check_int, check_real
+from ._validation import check_count, check_flag, check_int, check_real, check_state, check_tol
 from .convergence import MAX_ITER, NON_FINITE, SUCCESS, finalize
 from .invariants import check_se
 from .model import Model
@@ -129,17 +129,13 @@ def state_evolution(model: Model, *, n_iter: int = 100, init=None, tol: float = 
     """
     if not isinstance(model, Model):
         raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
-    n_iter = check_int("n_iter", n_iter, low=1)
-    tol = check_real("tol", tol, low=0.0)
+    n_iter = check_count("n_iter", n_iter)
+    tol = check_tol("tol", tol)
+    strict, warn = check_flag("strict", strict), check_flag("warn", warn)
     if init is None:
         x = np.zeros(3)
     else:
-        try:
-            x = np.asarray(init, dtype=float)
-        except (TypeError, ValueError):
-            raise ValueError("init must be a triple (m, q, chi) of real numbers") from None
-        if x.shape != (3,) or not np.all(np.isfinite(x)):
-            raise ValueError(f"init must be a finite triple (m, q, chi), got {init!r}")
+        x = check_state("init", init, ("m", "q", "chi"))
         # no Cauchy-Schwarz check m^2 <= rho q: an AMP init measured on data obeys it with the
         # empirical |w0|^2/d, which may exceed rho; the map is well defined anyway
         if x[1] < 0 or x[2] < 0:
