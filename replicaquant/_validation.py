@@ -118,9 +118,10 @@ def check_depth(name: str, value) -> int:
     return check_int(name, value, low=0)
 
 
-def check_tol(name: str, value) -> float:
-    """A tolerance: a real number, ``> 0`` and finite (``inf`` would accept anything)."""
-    return check_real(name, value, low=0.0, low_inclusive=False)
+def check_tol(name: str, value, *, allow_zero: bool = False) -> float:
+    """A tolerance: a finite real number ``> 0`` (``inf`` would accept anything); with
+    ``allow_zero``, ``0`` is accepted too (an iteration that never stops early)."""
+    return check_real(name, value, low=0.0, low_inclusive=allow_zero)
 
 
 def check_mixing(name: str, value) -> float:

@@ -383,8 +383,8 @@ def amp(X, y, model: Model, *, max_iter: int = 200, tol: float | None = None, da
         Maximum number of iterations (>= 1).
     tol : float, optional
         Convergence when the undamped residual (see :class:`AMPHistory`) is below ``tol``.
-        Default ``1e-8`` for float64 and ``1e-5`` for float32 matvecs (float32 rounding puts a
-        floor of a few ``1e-7`` under the residual).
+        ``0`` runs all ``max_iter`` iterations.  Default ``1e-8`` for float64 and ``1e-5`` for
+        float32 matvecs (float32 rounding puts a floor of a few ``1e-7`` under the residual).
     damping : float in [0, 1)
         Weight on the *previous* iterate: ``w_t = (1 - damping) f(B_t) + damping w_{t-1}``
         (same for ``v``).  ``0`` (default) is plain AMP, the one state evolution describes.
@@ -414,7 +414,7 @@ def amp(X, y, model: Model, *, max_iter: int = 200, tol: float | None = None, da
     max_iter = check_count("max_iter", max_iter)
     if tol is None:
         tol = DEFAULT_TOL[dtype.name]
-    tol = check_tol("tol", tol)
+    tol = check_tol("tol", tol, allow_zero=True)  # 0: run every iteration
     exact_a, strict, warn = (check_flag(k, v) for k, v in
                              (("exact_a", exact_a), ("strict", strict), ("warn", warn)))
     damping = check_real("damping", damping, low=0.0)

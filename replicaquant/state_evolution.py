@@ -130,7 +130,7 @@ def state_evolution(model: Model, *, n_iter: int = 100, init=None, tol: float = 
     if not isinstance(model, Model):
         raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
     n_iter = check_count("n_iter", n_iter)
-    tol = check_tol("tol", tol)
+    tol = check_tol("tol", tol, allow_zero=True)  # 0: run every iteration
     strict, warn = check_flag("strict", strict), check_flag("warn", warn)
     if init is None:
         x = np.zeros(3)

@@ -249,7 +249,7 @@ def test_solve_1rsb_bad_arguments(kwargs, exc, pattern):
     (dict(n_iter=0), ValueError, r"^n_iter must be >= 1"),
     (dict(n_iter=2.5), TypeError, r"^n_iter must be an integer"),
     (dict(tol=math.inf), ValueError, r"^tol must be finite"),
-    (dict(tol=0.0), ValueError, r"^tol must be > 0"),
+    (dict(tol=-1.0), ValueError, r"^tol must be >= 0"),
     (dict(init="abc"), TypeError, r"^init \(m, q, chi\)"),
     (dict(init=[0.0, -1.0, 0.0]), ValueError, r"^init must satisfy q >= 0"),
     (dict(warn="no"), TypeError, r"^warn must be True or False"),
@@ -572,3 +572,108 @@ def test_power_quantizer_property_never_degenerate(bits, width, gamma):
         return
     c = q.levels
     assert np.all(np.isfinite(c)) and np.all(np.diff(c) > 0)
+
+
+# =============================================================================================
+# every public function of rq.__all__: one hostile call each, ending in a clean error that names
+# the parameter (entries owned by other modules that are not fixed yet are xfail with the owner)
+
+
+def _xf(owner):
+    return pytest.mark.xfail(strict=False, reason=f"unclear error, reported to {owner} on the board")
+
+
+def _public_cases():
+    M = _model()
+    Minf = _model(beta=math.inf)
+    X, y, w0 = rq.make_data(M, 30, seed=0)
+    L = M.levels
+    return [
+        ("amp", lambda: rq.amp(X, y, "x"), r"^model"),
+        ("amp", lambda: rq.amp("abc", y, M), r"^X"),
+        ("anneal_ground_state", lambda: rq.anneal_ground_state(X, y, M, restarts=0), r"^restarts"),
+        ("at_line", lambda: rq.at_line(M, axis="bogus"), r"^axis"),
+        ("at_line", lambda: rq.at_line(M, n_scan=2.5), r"^n_scan"),
+        ("at_line_curve", lambda: rq.at_line_curve(M, over="alpha", values="abc"), r"alpha"),
+        pytest.param("at_slope", lambda: rq.at_slope("x"), r"^model", marks=_xf("sweep")),
+        pytest.param("double_descent_peak", lambda: rq.double_descent_peak("x", [1.0, 2.0, 3.0]),
+                     r"^model", marks=_xf("sweep")),
+        pytest.param("double_descent_peak", lambda: rq.double_descent_peak(M, "abc"), r"^alphas",
+                     marks=_xf("sweep")),
+        ("exact_ground_state", lambda: rq.exact_ground_state(X, y, "x"), r"^model"),
+        ("exact_ground_state", lambda: rq.exact_ground_state(X, y, M), r"^d "),
+        ("ground_state_scan", lambda: rq.ground_state_scan(M, "abc"), r"^ds"),
+        ("interpolation_threshold", lambda: rq.interpolation_threshold("x"), r"^model"),
+        ("load_sweep", lambda: rq.load_sweep(12), r"path"),
+        ("lloyd_max_gaussian", lambda: rq.lloyd_max_gaussian("4"), r"^n_levels"),
+        ("make_data", lambda: rq.make_data("x", 10), r"^model"),
+        ("make_figures", lambda: rq.make_figures(names=["bogus"]), r"^names"),
+        ("midtread_quantizer", lambda: rq.midtread_quantizer(1, 1.0), r"^bits"),
+        ("monte_carlo", lambda: rq.monte_carlo(Minf, 10), r"^beta"),
+        ("monte_carlo", lambda: rq.monte_carlo(M, 10, sweeps=2.5), r"^sweeps"),
+        ("monte_carlo_instance", lambda: rq.monte_carlo_instance(X, y, M, replicas=1), r"^replicas"),
+        ("optimal_width", lambda: rq.optimal_width(M, bounds=(1, "a")), r"^bounds"),
+        ("phase", lambda: rq.phase("x"), r"^model"),
+        ("phase", lambda: rq.phase(M, init="bogus"), r"^init"),
+        ("phase_fields", lambda: rq.phase_fields("x"), r"^model"),
+        ("ridge_rs", lambda: rq.ridge_rs("2"), r"^alpha"),
+        ("ridge_rs", lambda: rq.ridge_rs(2.0, lam=-1.0), r"^lam"),
+        ("scan", lambda: rq.scan(M, "bogus", [1.0, 2.0]), r"^axis"),
+        pytest.param("scan", lambda: rq.scan(M, "alpha", "abc"), r"^values", marks=_xf("sweep")),
+        ("site_moments_array", lambda: rq.site_moments_array(L, "a", [0.0], 5.0), r"^a "),
+        ("site_moments_array", lambda: rq.site_moments_array(L, 1.0, [0.0], -5.0), r"^beta"),
+        ("site_moments_array", lambda: rq.site_moments_array(L, 1.0, [math.nan], 5.0), r"^b "),
+        ("site_moments_array", lambda: rq.site_moments_array(L[::-1], 1.0, [0.0], 5.0), r"^levels"),
+        ("solve_1rsb", lambda: rq.solve_1rsb("x"), r"^model"),
+        pytest.param("solve_1rsb_zero", lambda: rq.solve_1rsb_zero(Minf, init="bogus"), r"^init",
+                     marks=_xf("ground")),
+        ("solve_1rsb_zero", lambda: rq.solve_1rsb_zero(Minf, y=-1.0), r"^y"),
+        ("solve_rs", lambda: rq.solve_rs("x"), r"^model"),
+        ("state_evolution", lambda: rq.state_evolution("x"), r"^model"),
+        pytest.param("theory_observables", lambda: rq.theory_observables("x"), r"^sol",
+                     marks=_xf("glassy")),
+        ("RSMap", lambda: rq.RSMap("x"), r"^model"),
+        pytest.param("sweep", lambda: rq.sweep("x"), r"model|axes", marks=_xf("sweep")),
+    ]
+
+
+def _case_id(case):
+    return case.values[0] if hasattr(case, "values") else case[0]
+
+
+_CASES = [c if hasattr(c, "values") else pytest.param(*c) for c in _public_cases()]
+
+
+@pytest.mark.parametrize("name, call, pattern", _CASES, ids=[_case_id(c) for c in _CASES])
+def test_public_entry_point_hostile_call(name, call, pattern):
+    with pytest.raises((TypeError, ValueError), match=pattern):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            call()
+
+
+def test_public_entry_point_table_is_complete():
+    """Every public *function* of rq.__all__ is in the table above or covered by its own tests."""
+    import inspect
+
+    covered = {_case_id(c) for c in _CASES}
+    covered |= {"available_figures", "denoise", "sample_level", "site_moments"}  # below
+    funcs = {n for n in rq.__all__ if callable(getattr(rq, n, None))
+             and not inspect.isclass(getattr(rq, n)) and n != "sweep"}
+    assert funcs - covered == set(), funcs - covered
+
+
+def test_compiled_kernels_extreme_but_valid():
+    """The compiled kernels (denoise, site_moments, sample_level) are not argument-checked (they
+    run inside loops); extreme but valid arguments give the closed-form answers.  At a = 1e20 only
+    the levels +-0.5 survive, with log-odds beta b: <w> = 0.5 tanh(beta b/2)."""
+    L = np.array([-1.5, -0.5, 0.5, 1.5])
+    phi, mean, second, bvar = rq.site_moments(L, 1e20, 0.3, 5.0)
+    assert mean == pytest.approx(0.5 * math.tanh(0.75), rel=1e-12)
+    assert second == pytest.approx(0.25, rel=1e-12)
+    assert bvar == pytest.approx(5.0 * 0.25 * (1 - math.tanh(0.75) ** 2), rel=1e-12)
+    mean_out, bvar_out = np.empty(2), np.empty(2)
+    rq.denoise(L, 1.0, np.array([0.2, 1e300]), 1e300, mean_out, bvar_out)
+    assert mean_out.tolist() == [0.5, 1.5] and np.all(np.isfinite(bvar_out))
+    assert rq.sample_level(L, 1.0, 0.2, 1e300, 0.999) == 2
+    assert rq.available_figures() and all(isinstance(n, str) for n in rq.available_figures())
