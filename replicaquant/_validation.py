@@ -64,7 +64,8 @@ def check_real(name: str, value, *, low: float | None = None, low_inclusive: boo
     if math.isnan(v):
         raise ValueError(f"{name} must not be NaN")
     if math.isinf(v) and not (allow_inf and v > 0):
-        raise ValueError(f"{name} must be finite, got {v}")
+        raise ValueError(f"{name} must be finite or +inf, got {v}" if allow_inf
+                         else f"{name} must be finite, got {v}")
     if low is not None:
         if low_inclusive and v < low:
             raise ValueError(f"{name} must be >= {low:g}, got {v:g}")

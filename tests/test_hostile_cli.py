@@ -67,6 +67,14 @@ def test_solve_extreme_but_valid_is_right(extra, expected, capsys):
     assert res["gen_error"] == pytest.approx(expected, abs=1e-4)
 
 
+@pytest.mark.parametrize("tokens", [["--beta", "-inf"], ["--beta", "-1"], ["--alpha", "-2"]])
+def test_solve_negative_values_as_separate_tokens(tokens, capsys):
+    """--beta -inf was parsed as a missing argument (issue 13 defect 9)."""
+    argv = ["solve", "--alpha", "2", "--beta", "5", *tokens]
+    code, out, err = _run(argv, capsys)
+    _assert_clean_error(code, err, tokens[0].lstrip("-"))
+
+
 def test_solve_huge_lam_has_no_negative_errors(capsys):
     """--lam 1e20 gave m = 1.111 with Q = 0.25 and negative errors."""
     code, out, err = _run(["solve", *MODEL, "--lam", "1e20", "--json"], capsys)
