@@ -455,7 +455,10 @@ from hypothesis import strategies as st  # noqa: E402
 from replicaquant.invariants import check_fields, check_se  # noqa: E402
 
 _PARAMS = ("alpha", "beta", "lam", "noise_var", "rho", "width", "levels", "values", "bits")
-_FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# the default suite is derandomized (the same examples on every run: CI cannot flake); the slow
+# budget explores new examples each run
+_FAST = settings(max_examples=25, deadline=None, derandomize=True,
+                 suppress_health_check=[HealthCheck.too_slow])
 _SLOW = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
