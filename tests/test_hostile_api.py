@@ -636,6 +636,8 @@ def _public_cases():
         pytest.param("theory_observables", lambda: rq.theory_observables("x"), r"^sol",
                      marks=_xf("glassy")),
         ("RSMap", lambda: rq.RSMap("x"), r"^model"),
+        ("transition_lines", lambda: rq.transition_lines("x"), r"^model"),
+        ("transition_lines", lambda: rq.transition_lines(M, "bogus"), r"^axis"),
         pytest.param("sweep", lambda: rq.sweep("x"), r"model|axes", marks=_xf("sweep")),
     ]
 

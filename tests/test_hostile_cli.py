@@ -201,7 +201,8 @@ def test_figures_bad_options(extra, word, capsys, tmp_path):
 @pytest.mark.parametrize("cmd", COMMANDS)
 def test_every_command_unknown_option_is_one_line(cmd, capsys):
     base = {"solve": MODEL, "amp": MODEL, "mc": MODEL,
-            "phase-diagram": ["--alpha", "1:2:3", "--beta", "5"], "ste": ["--eta", "0.5", "--tau", "1"]}
+            "phase-diagram": ["--alpha", "1:2:3", "--beta", "5"], "ste": ["--eta", "0.5", "--tau", "1"],
+            "phase": MODEL, "ground-state": ["--alpha", "2"]}
     code, out, err = _run([cmd, *base.get(cmd, []), "--no-such-option", "1"], capsys)
     _assert_clean_error(code, err, "--no-such-option")
 
