@@ -59,6 +59,7 @@ solutions by ``state`` (default: ``solution.state_vector``, else ``.state``, els
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -109,8 +110,8 @@ def state_of(obj) -> np.ndarray:
 def _vec(x) -> tuple:
     """A state as a tuple of Python floats (the walk's arithmetic is on these: states are
     short, and plain floats are several times faster than NumPy reductions on 3-vectors)."""
-    if type(x) is tuple:  # the fast path: states given as tuples of floats
-        return x if all([type(v) is float for v in x]) else tuple([float(v) for v in x])
+    if type(x) is tuple:  # the fast path: states given as tuples of numbers
+        return x
     if isinstance(x, np.ndarray):
         return tuple(x.ravel().tolist())
     return tuple(state_of(x).tolist())
@@ -129,7 +130,7 @@ def _maxdiff(a, b) -> float:
 
 
 def _finite(a) -> bool:
-    return all(math.isfinite(v) for v in a)
+    return math.isfinite(sum([abs(v) for v in a]))  # inf/nan propagate (overflow counts as inf)
 
 
 def branch_tolerance(a, b=None, *, rtol: float = SAME_BRANCH_RTOL,
@@ -163,10 +164,14 @@ def same_branch(state_a, state_b, *, rtol: float = SAME_BRANCH_RTOL,
     a, b = _vec(state_a), _vec(state_b)
     if len(a) != len(b):
         return False
-    if not (_finite(a) and _finite(b)):
-        return a == b
-    d = sum([abs(u - v) for u, v in zip(a, b)])
-    return d <= atol + rtol * max(1.0, _l1(a), _l1(b))
+    d = sa = sb = 0.0
+    for u, v in zip(a, b):
+        d += abs(u - v)
+        sa += abs(u)
+        sb += abs(v)
+    if not (math.isfinite(sa) and math.isfinite(sb)):  # a non-finite entry: only exact equality
+        return bool(a == b)
+    return d <= atol + rtol * max(1.0, sa, sb)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -209,7 +214,7 @@ def _predict(hist, t, predictor: str, ext=None):
         x2 = hist[-1][1]
         if max([abs(v) for v in curv]) <= 0.5 * max([abs(u - v) for u, v in zip(lin, x2)]):
             pred = [u + v for u, v in zip(lin, curv)]
-    return tuple(pred) if all(math.isfinite(v) for v in pred) else None
+    return tuple(pred) if _finite(pred) else None
 
 
 def predict(hist, t, predictor: str = "secant", feasible: Callable | None = None):
@@ -349,13 +354,15 @@ class Hysteresis:
     forward, backward : ContinuationResult
         The walks; ``backward`` walks ``values`` in reverse.
     coexist : tuple of bool
-        Aligned with ``values``: both walks converged there on different states (two branches).
+        Aligned with ``values``: both walks were accepted there and their states are not
+        :func:`same_branch` (two branches; computed on first access).
     """
 
     values: tuple
     forward: ContinuationResult
     backward: ContinuationResult
-    coexist: tuple
+    state: Callable = field(default=None, repr=False, compare=False)
+    tolerances: dict = field(default_factory=dict, repr=False, compare=False)
 
     def aligned(self):
         """``(forward_steps, backward_steps)`` both aligned with ``values`` (``None`` where not walked)."""
@@ -365,6 +372,14 @@ class Hysteresis:
         for j, s in enumerate(self.backward.steps):
             bwd[n - 1 - j] = s
         return fwd, bwd
+
+    @functools.cached_property
+    def coexist(self) -> tuple:
+        st = self.state or state_of
+        f_al, b_al = self.aligned()
+        return tuple(bool(a is not None and b is not None and a.accepted and b.accepted
+                          and not same_branch(st(a.solution), st(b.solution), **self.tolerances))
+                     for a, b in zip(f_al, b_al))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -708,11 +723,5 @@ def hysteresis(values: Sequence, solve: Callable, *, reuse: bool = True,
         bkw["coords"] = list(bkw["coords"])[::-1]
     retrace = fwd if reuse and fwd.complete else None
     bwd = follow(values[::-1], solve, retrace=retrace, **bkw)
-    st = kwargs.get("state") or state_of
-    res = Hysteresis(tuple(values), fwd, bwd, ())
-    f_al, b_al = res.aligned()
     rt = {k: kwargs[k] for k in ("rtol", "atol") if k in kwargs}
-    coexist = tuple(bool(a is not None and b is not None and a.accepted and b.accepted
-                         and not same_branch(st(a.solution), st(b.solution), **rt))
-                    for a, b in zip(f_al, b_al))
-    return Hysteresis(tuple(values), fwd, bwd, coexist)
+    return Hysteresis(tuple(values), fwd, bwd, kwargs.get("state"), rt)
