@@ -651,36 +651,20 @@ _BYTES_PER_VALUE = 8 * 4
 _BYTES_PER_LINE_POINT = 4096
 
 
-def memory_budget(max_memory=None) -> int:
-    """The memory budget of a sweep in bytes.
+def memory_budget(max_memory=None) -> float:
+    """The memory budget of a sweep in bytes (the package's one definition,
+    :func:`replicaquant._validation.memory_budget`).
 
     ``max_memory`` (bytes, or a string such as ``"8G"``) if given, else the environment variable
-    ``REPLICAQUANT_MAX_MEMORY`` (same syntax), else half of the physical memory (12 GiB on a
-    24 GiB machine; 8 GiB if it cannot be determined).
+    ``REPLICAQUANT_MEMORY_BUDGET`` or ``REPLICAQUANT_MAX_MEMORY`` (same syntax), else half of the
+    physical memory (12 GiB on a 24 GiB machine).
     """
-    src = "max_memory"
-    if max_memory is None:
-        max_memory = os.environ.get("REPLICAQUANT_MAX_MEMORY")
-        src = "REPLICAQUANT_MAX_MEMORY"
-    if max_memory is None:
-        try:
-            return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")) // 2
-        except (ValueError, OSError, AttributeError):  # pragma: no cover
-            return 8 << 30
-    if isinstance(max_memory, str):
-        text = max_memory.strip().upper().removesuffix("B")
-        mult = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}.get(text[-1:], 1)
-        try:
-            value = float(text[:-1] if mult > 1 else text) * mult
-        except ValueError:
-            raise ValueError(f"{src} must be a number of bytes (e.g. 8e9 or '8G'), got {max_memory!r}") from None
-    else:
-        from ._validation import check_real
+    from ._validation import memory_budget as _budget
 
-        value = check_real(src, max_memory, low=0.0, low_inclusive=False)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{src} must be a positive number of bytes, got {max_memory!r}")
-    return int(value)
+    try:
+        return float(_budget(max_memory))
+    except ValueError as exc:  # name the sweep's keyword
+        raise ValueError(str(exc).replace("memory_budget", "max_memory", 1)) from None
 
 
 def _fmt_bytes(n: float) -> str:
@@ -736,7 +720,7 @@ def check_size(lengths: dict, *, bidirectional=True, workers: int = 1, max_memor
         raise ResourceError(
             f"{name}: {size} values make a sweep grid of {n_points} points, estimated to need "
             f"{_fmt_bytes(est)}, over the memory budget of {_fmt_bytes(budget)} (raise it with "
-            "max_memory= or REPLICAQUANT_MAX_MEMORY, or use fewer points)")
+            "max_memory= or REPLICAQUANT_MEMORY_BUDGET, or use fewer points)")
     return est
 
 
