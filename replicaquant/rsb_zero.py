@@ -59,7 +59,7 @@ from ._results import format_result
 from ._validation import check_int, check_real
 from .fixed_point import solve_fixed_point
 from .model import Model
-from .quadrature import _GL_N, _GL_W, _GL_X, _T_GRADED, gauss_expect_inf
+from .quadrature import GL_N, GL_W, GL_X, T_GRADED, gauss_expect_inf
 from .rs import RSSolution, _teacher_arrays, solve_rs
 
 __all__ = ["RSB1ZeroSolution", "RSB1ZeroMap", "solve_1rsb_zero", "scan_alpha_zero", "phase_zero", "prior_side_1rsb_zero",
@@ -203,7 +203,7 @@ def _outer_grid(levels, a, y, mu, sig0, s1):
         fhi = min(theta - y * s1 * s1 * levels[i] + _L_IN * s1, hi)
         if fhi > flo:
             count += int(math.ceil((fhi - flo) / step)) + 1
-        count += _T_GRADED.size
+        count += T_GRADED.size
     buf = np.empty(count)
     nb = 0
     nc = int(2 * _L_OUT)
@@ -222,7 +222,7 @@ def _outer_grid(levels, a, y, mu, sig0, s1):
         # dominance exchange of cells i, i+1: a logistic of width 1/(y dc)
         hstar = theta - 0.5 * y * s1 * s1 * (levels[i] + levels[i + 1])
         wdt = 1.0 / (y * (levels[i + 1] - levels[i]))
-        for t in _T_GRADED:
+        for t in T_GRADED:
             v = hstar + wdt * t
             if lo < v < hi:
                 buf[nb] = v
@@ -244,10 +244,10 @@ def _outer(levels, a, y, mu, sig0, s1, w0, weight, acc):
         if half <= 1e-14 * span:
             continue
         mid = 0.5 * (grid[ip + 1] + grid[ip])
-        for g in range(_GL_N):
-            H0 = mid + half * _GL_X[g]
+        for g in range(GL_N):
+            H0 = mid + half * GL_X[g]
             u = (H0 - mu) / sig0
-            wo = half * _GL_W[g] * math.exp(-0.5 * u * u - _LOG_SQRT2PI) / sig0
+            wo = half * GL_W[g] * math.exp(-0.5 * u * u - _LOG_SQRT2PI) / sig0
             if wo == 0.0:
                 continue
             _inner(levels, a, y, H0, s1, tmp)
