@@ -16,6 +16,10 @@
 * ``"FRSB"``: as ``"1RSB"`` but a 1RSB replicon (within or between states) exceeds 1: the 1RSB
   saddle point is itself unstable and 1RSB is an approximation.
 
+If a branch's ``f(x)`` rises above ``f_RS`` but the continuation loses the branch before the
+maximum, the point is reported ``"1RSB"``/``"FRSB"`` with ``converged=False`` and the best point
+reached (a lower bound of the 1RSB free energy), never as ``"RS"``.
+
 ``transition`` says how the broken phase is reached from RS: ``"continuous"`` when RS is
 AT-unstable (``at >= 1``) and the thermodynamic branch is the one that splits off RS at the AT
 line (at ``x = 1`` the root with the smallest ``q1 - q0``); ``"discontinuous"`` when RS is
@@ -170,6 +174,26 @@ def classify(sol: RSB1Solution, *, replicon_tol: float = 0.0) -> PhaseReport:
                            gen_error=sol.gen_error, gen_error_mean=sol.gen_error_mean,
                            train_error=sol.train_error, n_branches=len(branches),
                            converged=converged, message=why, rs=rs, rsb=sol)
+    opened = [b for b in branches if b.kind == "open" and b.best.free_energy > rs.free_energy + 1e-12]
+    if opened:
+        # a branch whose f(x) rises above f_RS but whose maximum was not located (the walk lost
+        # it): RS is certainly not the thermodynamic phase; report the best point reached (a lower
+        # bound of the 1RSB free energy), not converged
+        b = max(opened, key=lambda z: z.best.free_energy)
+        best = b.best
+        rep = max(best.replicon, best.replicon_between)
+        label = "FRSB" if rep > 1.0 + replicon_tol else "1RSB"
+        transition = "continuous" if (rs.at >= 1.0 and b.index == 0) else "discontinuous"
+        why = (f"{label} (x* not located): branch {b.index} has f - f_RS = "
+               f"{best.free_energy - rs.free_energy:.3e} > 0 at x = {best.x:.4g} but {b.message}; "
+               f"at = {rs.at:.4g}")
+        return PhaseReport(label=label, transition=transition, x=best.x, free_energy=best.free_energy,
+                           free_energy_rs=rs.free_energy, complexity=best.complexity,
+                           complexity_x1=complexity_x1, at=rs.at, replicon=best.replicon,
+                           replicon_between=best.replicon_between, q0=best.q0, q1=best.q1,
+                           gen_error=best.gen_error, gen_error_mean=best.gen_error_mean,
+                           train_error=best.train_error, n_branches=len(branches),
+                           converged=False, message=why, rs=rs, rsb=sol)
     dyn = [b for b in branches if b.kind == "x=1" and b.at_one.complexity > 0.0]
     if dyn:
         label, transition = "d1RSB", "discontinuous"

@@ -96,3 +96,13 @@ def test_phase_fields_are_flat_and_bad_input():
         rq.phase(Model.uniform(2, 1.5, **REF5), replicon_tol=-1.0)
     d2 = rq.phase(Model.uniform(2, 1.5, **REF5)).as_dict()
     assert d2["label"] == "RS" and d2["transition"] is None
+
+
+def test_never_rs_where_at_above_one():
+    """1 bit, beta = 100, width 1.5, alpha = 0.9 (at = 26): the frozen branch's f(x) rises above
+    f_RS but its continuation is lost at small x; the point must not be called RS."""
+    ph = rq.phase(Model.uniform(1, 1.5, alpha=0.9, beta=100.0, lam=1e-4, noise_var=0.1))
+    assert ph.at > 1 and ph.label in ("1RSB", "FRSB")
+    assert ph.free_energy > ph.rs.free_energy
+    if not ph.converged:
+        assert "not located" in ph.message
