@@ -420,91 +420,130 @@ def amp(X, y, model: Model, *, max_iter: int = 200, tol: float | None = None, da
     damping = check_real("damping", damping, low=0.0)
     if damping >= 1.0:
         raise ValueError(f"damping must be in [0, 1) (weight on the previous iterate), got {damping}")
-    n, d = X.shape
+    d = X.shape[1]
     w, v = _initial_state(init, d)
-    w0v = _vector("w0", w0, d) if w0 is not None else np.zeros(0)
-    has_w0 = w0 is not None
+    w0v = _vector("w0", w0, d) if w0 is not None else None
 
-    levels = np.ascontiguousarray(model.levels, dtype=np.float64)
-    beta, lam = float(model.beta), float(model.lam)
-    alpha = n / d
-    scale = 1.0 / math.sqrt(d)
-    if exact_a:
-        colsq = np.empty(d)
-        _column_sq_norms(X, colsq)
-        colsq /= d
-    else:
-        colsq = np.array([alpha])
-
-    # preallocated buffers: matvec inputs/outputs in the matvec dtype, state in float64
-    wm = (w * scale).astype(dtype)
-    gm = np.zeros(n, dtype=dtype)
-    z = np.empty(n, dtype=dtype)
-    ftg = np.empty(d, dtype=dtype)
-    g = np.zeros(n)
-    stats = np.zeros(AMP_N)
-    XT = X.T
-
-    H_V = np.empty(max_iter + 1)
-    H_q = np.empty(max_iter + 1)
-    H_m = np.empty(max_iter + 1)
-    H_mse = np.empty(max_iter + 1)
-    H_tr = np.empty(max_iter + 1)
-    H_step = np.empty(max_iter)
-    H_res = np.empty(max_iter)
-    V = float(np.mean(v))
-    H_V[0] = V
-    H_q[0] = float(w @ w) / d
-    if has_w0:
-        H_m[0] = float(w @ w0v) / d
-        H_mse[0] = float((w - w0v) @ (w - w0v)) / d
-
-    converged = False
-    status = MAX_ITER
-    message = f"no convergence in {max_iter} iterations"
-    res = math.inf
-    t = 0
-    for it in range(1, max_iter + 1):
-        np.dot(X, wm, out=z)                       # z = F w_{t-1}
-        r2 = _output_step(z, y, g, gm, V, scale)   # g_t (Onsager), gm = g_t/sqrt(d)
-        if not math.isfinite(r2):
-            message = f"non-finite training residual at iteration {it}; stopped at the last finite iterate"
-            status = NON_FINITE
-            break
-        H_tr[it - 1] = math.sqrt(r2 / n)
-        np.dot(XT, gm, out=ftg)                    # ftg = F^T g_t
-        ainv = 1.0 / (1.0 + V)
-        if not _prior_step(levels, lam, ainv, colsq, beta, ftg, w, v, wm, w0v, damping, scale, stats):
-            message = f"non-finite field B at iteration {it}; stopped at the last finite iterate"
-            status = NON_FINITE
-            break
-        t = it
-        V = stats[AMP_SUM_V] / d
-        H_V[it] = V
-        H_q[it] = stats[AMP_SUM_Q] / d
-        if has_w0:
-            H_m[it] = stats[AMP_SUM_M] / d
-            H_mse[it] = stats[AMP_SUM_MSE] / d
-        H_step[it - 1] = math.sqrt(stats[AMP_SUM_STEP] / d)
-        res = max(math.sqrt(stats[AMP_SUM_RES] / d), stats[AMP_DV] / d)
-        H_res[it - 1] = res
-        if res < tol:
-            converged = True
-            status = SUCCESS
-            message = f"converged: undamped residual {res:.3e} < tol {tol:g}"
-            break
-    if not converged and t == max_iter:
-        message = f"no convergence in {max_iter} iterations (undamped residual {res:.3e})"
-    # training residual of the final estimate (one more matvec)
-    np.dot(X, wm, out=z)
-    H_tr[t] = math.sqrt(float(np.sum((y - z) ** 2)) / n)
-
-    hist = AMPHistory(V=H_V[:t + 1].copy(), q=H_q[:t + 1].copy(),
-                      m=H_m[:t + 1].copy() if has_w0 else None,
-                      mse=H_mse[:t + 1].copy() if has_w0 else None,
-                      train_residual=H_tr[:t + 1].copy(), step=H_step[:t].copy(),
-                      residual=H_res[:t].copy())
-    result = AMPResult(w=w, v=v, converged=converged, iterations=t, residual=float(res),
-                       message=message, history=hist, alpha=alpha, damping=damping, status=status)
-    violation = check_amp_summary(result, levels) if converged else None
+    run = _AMPRun(X, y, model, w, v, w0v, damping=damping, exact_a=exact_a, dtype=dtype)
+    rec = _Recorder(max_iter, run)
+    t, res, status, message = run.iterate(rec, max_iter, tol)
+    rec.final_train_residual(t, run)
+    result = AMPResult(w=run.w, v=run.v, converged=status == SUCCESS, iterations=t,
+                       residual=float(res), message=message, history=rec.history(t),
+                       alpha=run.alpha, damping=damping, status=status)
+    violation = check_amp_summary(result, run.levels) if result.converged else None
     return finalize(result, violation=violation, strict=strict, warn=warn, what="amp")
+
+
+class _AMPRun:
+    """State and preallocated buffers of one AMP run (matvec buffers in the matvec dtype).
+
+    ``w, v`` (float64) are updated in place; ``wm = w/sqrt(d)`` and ``gm = g/sqrt(d)`` are the
+    matvec inputs, ``z = F w`` and ``ftg = F^T g`` the outputs; ``colsq`` is ``[alpha]`` or the
+    exact column sums ``sum_mu F_{mu i}^2`` (``exact_a``).
+    """
+
+    def __init__(self, X, y, model, w, v, w0v, *, damping, exact_a, dtype):
+        n, d = X.shape
+        self.X, self.XT, self.y = X, X.T, y
+        self.n, self.d = n, d
+        self.w, self.v = w, v
+        self.w0v = np.zeros(0) if w0v is None else w0v
+        self.has_w0 = w0v is not None
+        self.levels = np.ascontiguousarray(model.levels, dtype=np.float64)
+        self.beta, self.lam = float(model.beta), float(model.lam)
+        self.damping = damping
+        self.alpha = n / d
+        self.scale = 1.0 / math.sqrt(d)
+        if exact_a:
+            self.colsq = np.empty(d)
+            _column_sq_norms(X, self.colsq)
+            self.colsq /= d
+        else:
+            self.colsq = np.array([self.alpha])
+        self.wm = (w * self.scale).astype(dtype)
+        self.gm = np.zeros(n, dtype=dtype)
+        self.z = np.empty(n, dtype=dtype)
+        self.ftg = np.empty(d, dtype=dtype)
+        self.g = np.zeros(n)
+        self.stats = np.zeros(AMP_N)
+        self.V = float(np.mean(v))
+
+    def step(self):
+        """One iteration; returns ``(status, what, r2)``: ``NON_FINITE`` and what was not finite
+        (nothing updated past the failure), or ``SUCCESS`` with ``r2 = |y - F w_{t-1}|^2`` and
+        ``self.stats`` filled."""
+        np.dot(self.X, self.wm, out=self.z)                                  # z = F w_{t-1}
+        r2 = _output_step(self.z, self.y, self.g, self.gm, self.V, self.scale)  # g_t, Onsager
+        if not math.isfinite(r2):
+            return NON_FINITE, "non-finite training residual", r2
+        np.dot(self.XT, self.gm, out=self.ftg)                               # ftg = F^T g_t
+        ainv = 1.0 / (1.0 + self.V)
+        if not _prior_step(self.levels, self.lam, ainv, self.colsq, self.beta, self.ftg, self.w,
+                           self.v, self.wm, self.w0v, self.damping, self.scale, self.stats):
+            return NON_FINITE, "non-finite field B", r2
+        self.V = self.stats[AMP_SUM_V] / self.d
+        return SUCCESS, "", r2
+
+    def iterate(self, rec, max_iter, tol):
+        """Iterate until the undamped residual is below ``tol``; ``(t, residual, status, message)``."""
+        res = math.inf
+        t = 0
+        for it in range(1, max_iter + 1):
+            status, what, r2 = self.step()
+            if status == NON_FINITE:
+                return t, res, NON_FINITE, (f"{what} at iteration {it}; stopped at the last "
+                                            "finite iterate")
+            rec.train_residual(it - 1, r2, self.n)
+            t = it
+            st = self.stats
+            res = max(math.sqrt(st[AMP_SUM_RES] / self.d), st[AMP_DV] / self.d)
+            rec.record(it, st, self.d, res)
+            if res < tol:
+                return t, res, SUCCESS, f"converged: undamped residual {res:.3e} < tol {tol:g}"
+        return t, res, MAX_ITER, f"no convergence in {max_iter} iterations (undamped residual {res:.3e})"
+
+
+class _Recorder:
+    """The per-iteration arrays of :class:`AMPHistory`, filled as the run goes."""
+
+    def __init__(self, max_iter, run):
+        self.has_w0 = run.has_w0
+        self.V = np.empty(max_iter + 1)
+        self.q = np.empty(max_iter + 1)
+        self.m = np.empty(max_iter + 1)
+        self.mse = np.empty(max_iter + 1)
+        self.tr = np.empty(max_iter + 1)
+        self.step = np.empty(max_iter)
+        self.res = np.empty(max_iter)
+        w, d = run.w, run.d
+        self.V[0] = run.V
+        self.q[0] = float(w @ w) / d
+        if run.has_w0:
+            self.m[0] = float(w @ run.w0v) / d
+            self.mse[0] = float((w - run.w0v) @ (w - run.w0v)) / d
+
+    def train_residual(self, t, r2, n):
+        self.tr[t] = math.sqrt(r2 / n)
+
+    def record(self, it, st, d, res):
+        self.V[it] = st[AMP_SUM_V] / d
+        self.q[it] = st[AMP_SUM_Q] / d
+        if self.has_w0:
+            self.m[it] = st[AMP_SUM_M] / d
+            self.mse[it] = st[AMP_SUM_MSE] / d
+        self.step[it - 1] = math.sqrt(st[AMP_SUM_STEP] / d)
+        self.res[it - 1] = res
+
+    def final_train_residual(self, t, run):
+        """Training residual of the final estimate (one more matvec)."""
+        np.dot(run.X, run.wm, out=run.z)
+        self.tr[t] = math.sqrt(float(np.sum((run.y - run.z) ** 2)) / run.n)
+
+    def history(self, t) -> AMPHistory:
+        k = t + 1
+        return AMPHistory(V=self.V[:k].copy(), q=self.q[:k].copy(),
+                          m=self.m[:k].copy() if self.has_w0 else None,
+                          mse=self.mse[:k].copy() if self.has_w0 else None,
+                          train_residual=self.tr[:k].copy(), step=self.step[:t].copy(),
+                          residual=self.res[:t].copy())

@@ -64,7 +64,8 @@ from .fixed_point import solve_fixed_point
 from .invariants import check_rsb1
 from .kernels import site_moments
 from .model import Model
-from .quadrature import _GL_N, _GL_W, _GL_X, _T_GRADED, _breakpoints, step_widths
+from .quadrature import GL_N as _GL_N, GL_W as _GL_W, GL_X as _GL_X, T_GRADED as _T_GRADED
+from .quadrature import breakpoints as _breakpoints, step_widths
 from .errors import ConvergenceError  # noqa: F401  (re-exported: rsb.ConvergenceError)
 from .levels import LevelMeasure
 from .rs import RSSolution, solve_rs
