@@ -125,8 +125,8 @@ def _summary(rep: PhaseReport) -> dict:
 
 def _gardner_value(rep: PhaseReport) -> float:
     """``max(replicon, replicon_between) - 1`` of the thermodynamic 1RSB solution (nan if the
-    point is RS or d1RSB)."""
-    if rep.label not in ("1RSB", "FRSB"):
+    point is RS or d1RSB, or its Parisi maximum was not located)."""
+    if rep.label not in ("1RSB", "FRSB") or not rep.converged:
         return math.nan
     return max(rep.replicon, rep.replicon_between) - 1.0
 
