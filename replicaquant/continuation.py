@@ -11,6 +11,7 @@ the books of which branch the walk is on.
 
   - ``"previous"``:  ``x_{j}``;
   - ``"secant"``:    ``x_j + (x_j - x_{j-1}) (t - t_j)/(t_j - t_{j-1})`` (linear extrapolation);
+  - ``"solution"``: the previous accepted *solution object* itself (not its state vector);
   - ``"quadratic"``: the Newton form ``secant + x[t_{j-2}, t_{j-1}, t_j] (t - t_j)(t - t_{j-1})``
     when its curvature term is at most half the secant step ``|secant - x_j|`` (max norm), else
     the secant;
@@ -74,7 +75,7 @@ __all__ = ["same_branch", "branch_tolerance", "state_of", "predict", "follow", "
 SAME_BRANCH_RTOL = 1e-6
 SAME_BRANCH_ATOL = 1e-9
 #: predictor names accepted by :func:`follow`
-PREDICTORS = ("previous", "secant", "quadratic")
+PREDICTORS = ("previous", "secant", "quadratic", "solution")
 #: ``Step.attempt`` values: the walk's (re)start, the predicted start, a fallback, retraced
 ATTEMPTS = ("init", "predicted", "fallback", "reused")
 
@@ -202,7 +203,7 @@ def _extrapolate(hist, t):
 def _predict(hist, t, predictor: str, ext=None):
     """Prediction (tuple of floats) from ``hist = [(t_j, vec_j)]``; ``None``: use the last state.
     ``ext``: :func:`_extrapolate` already computed."""
-    if predictor == "previous":
+    if predictor in ("previous", "solution"):
         return None
     if ext is None:
         ext = _extrapolate(hist, t)
@@ -435,8 +436,10 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
         ``"multi"``, a solution, a state vector).
     state : callable, optional
         ``state(solution) -> 1-D array`` (default :func:`state_of`).
-    predictor : {"previous", "secant", "quadratic"}
-        Warm-start predictor (module docstring).
+    predictor : {"previous", "secant", "quadratic", "solution"}
+        Warm-start predictor (module docstring); ``"solution"`` passes the previous accepted
+        *solution object* as ``init`` (for solvers whose solutions carry more than the state,
+        e.g. ``solve_1rsb``'s Parisi ``x`` and branch; jumps are still judged on states).
     fallbacks : sequence
         Starts tried in order when the predicted start is not accepted (starts equal to one
         already tried are skipped).
@@ -577,14 +580,19 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
         ``None`` when the solution was not accepted.
         """
         ext = _extrapolate(hist, t_to)
-        pv = _predict(hist, t_to, predictor, ext)
-        pred = np.array(pv if pv is not None else hist[-1][1])
-        if pv is not None and feasible is not None and not feasible(pred, v_to):
-            pv, pred = None, np.array(hist[-1][1])
-        pv = pv if pv is not None else hist[-1][1]
-        sol = call(v_to, pred)
+        if predictor == "solution":  # the previous solution object itself is the start
+            pv = hist[-1][1]
+            entry = anchors.get(id(pv))
+            start = entry[1] if entry is not None and entry[0] is pv else np.array(pv)
+        else:
+            pv = _predict(hist, t_to, predictor, ext)
+            start = np.array(pv if pv is not None else hist[-1][1])
+            if pv is not None and feasible is not None and not feasible(start, v_to):
+                pv, start = None, np.array(hist[-1][1])
+            pv = pv if pv is not None else hist[-1][1]
+        sol = call(v_to, start)
         ok = good(sol)
-        x = _vec(state(sol)) if ok else None
+        x = anchor(_vec(state(sol)), sol) if ok else None
         r = ratio(x, hist, t_to, ext) if ok else None
         jumped = r is not None and r > jump_ratio
         suspicious = (not ok) or (r is not None and r > halve_ratio)
@@ -606,6 +614,12 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
             return second[:3] + (True, [(t_to, second[1])], second[5])
         return second
 
+    anchors: dict = {}  # id(state tuple in the history) -> (tuple, its solution), for "solution"
+
+    def anchor(x, sol):
+        anchors[id(x)] = (x, sol)
+        return x
+
     steps: list[Step] = []
     hist: list = []
     prev_sol = prev_value = None
@@ -620,7 +634,7 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
             f_prev, f_here = retrace.steps[i + 1], retrace.steps[i]
             if (f_prev.smooth and f_here.accepted
                     and same_branch(state(prev_sol), state(f_prev.solution), rtol=rtol, atol=atol)):
-                x = _vec(state(f_here.solution))
+                x = anchor(_vec(state(f_here.solution)), f_here.solution)
                 steps.append(Step(value, f_here.solution, "reused", solves=0))
                 hist = (hist + [(t, x)])[-_HISTORY:]
                 prev_sol, prev_value, prev_ok, failures = f_here.solution, value, True, 0
@@ -632,7 +646,7 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
             steps.append(Step(value, sol, "init" if k < 0 else "fallback", accepted=ok,
                               fallback=k, solves=counter[0]))
             if ok:
-                hist = [(t, _vec(state(sol)))]
+                hist = [(t, anchor(_vec(state(sol)), sol))]
                 prev_sol, prev_value, prev_ok, failures = sol, value, True, 0
             else:
                 failures += 1
@@ -648,7 +662,7 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
             if fb >= 0:
                 attempt = "fallback"
             if good(sol):
-                x = _vec(state(sol))
+                x = anchor(_vec(state(sol)), sol)
                 r = ratio(x, hist, t)
                 jumped = r is not None and r > jump_ratio
         ok = x is not None

@@ -182,3 +182,19 @@ def test_bad_options_raise_value_error_naming_them():
         with pytest.raises(ValueError, match=name):
             follow([1.0, 2.0], descend_cubic, **kw)
     assert isinstance(follow([], descend_cubic), ContinuationResult)
+
+
+def test_solution_predictor_passes_the_previous_solution_object():
+    """A solver that can only continue from its own solution objects (like solve_1rsb's branch
+    following) gets exactly the previous accepted solution as init."""
+    seen = []
+
+    def solve(t, init):
+        assert init is None or isinstance(init, Sol), type(init)
+        seen.append(init)
+        base = 0.0 if init is None else float(init.state_vector[0])
+        return Sol(np.array([base + t]))
+
+    walk = follow([1.0, 2.0, 3.0], solve, init=None, predictor="solution")
+    assert [float(s.solution.state_vector[0]) for s in walk.steps] == [1.0, 3.0, 6.0]
+    assert seen[0] is None and seen[1] is walk.steps[0].solution and seen[2] is walk.steps[1].solution
