@@ -551,7 +551,12 @@ def theory_observables(sol, model: Model | None = None) -> dict:
     weight ``x`` at ``q0`` and ``1 - x`` at ``q1``).  ``energy = alpha/2 train_error +
     lam/2 Q`` is the identity ``H/d = (n/d) |r|^2/(2n) + lam |w|^2/(2d)``.
     """
-    model = model if model is not None else sol.model
+    if not all(hasattr(sol, k) for k in ("m", "Q", "train_error")):
+        raise ValueError(f"sol must be an RS or 1RSB solution (with m, Q, train_error), got "
+                         f"{type(sol).__name__}")
+    model = model if model is not None else getattr(sol, "model", None)
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
     if hasattr(sol, "q0") and hasattr(sol, "q1") and hasattr(sol, "x"):
         q = sol.x * sol.q0 + (1.0 - sol.x) * sol.q1
     else:
