@@ -30,6 +30,7 @@ Three solvers, all returning :class:`~replicaquant.ste.results.LimitResult`:
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -311,11 +312,99 @@ def _face_coeffs(vl, vr, dl, dr, D, out):
     out[1] = -math.exp(-logden)
 
 
+class PDEGrid(NamedTuple):
+    """Finite-volume grid of the Fokker-Planck solve (one record instead of eight arguments).
+
+    ``h`` cell widths, ``fdist`` face-to-centre distances (``N + 1``), ``QL``/``QR`` the
+    quantized value left/right of each face, ``Qc``/``Q2c`` cell averages of ``Q`` and ``Q^2``,
+    ``Qres`` the ``Q`` of the two reservoirs, ``dirichlet`` absorbing boundaries (clipped STE).
+    """
+
+    h: np.ndarray
+    fdist: np.ndarray
+    QL: np.ndarray
+    QR: np.ndarray
+    Qc: np.ndarray
+    Q2c: np.ndarray
+    Qres: np.ndarray
+    dirichlet: bool
+
+
+class PDECoefficients(NamedTuple):
+    """Scalars of the drift/diffusion: input moments ``k1, k2``, ``eta``, label noise ``sig2`` and
+    the first two moments ``fz_m, fz_q`` of the frozen mass (clipped STE)."""
+
+    k1: float
+    k2: float
+    eta: float
+    sig2: float
+    fz_m: float
+    fz_q: float
+
+
+class PDESchedule(NamedTuple):
+    """Time steps ``dts`` and the step indices at which outputs / densities are recorded
+    (``dens_nodes``: the teacher nodes whose densities are kept)."""
+
+    dts: np.ndarray
+    out_steps: np.ndarray
+    dens_steps: np.ndarray
+    dens_nodes: np.ndarray
+
+
+class PDEOutputs(NamedTuple):
+    """Output arrays filled by :func:`_fp_run` (error, m, q, mass, outflow per output time;
+    densities and reservoir masses of the recorded nodes)."""
+
+    err: np.ndarray
+    m: np.ndarray
+    q: np.ndarray
+    mass: np.ndarray
+    outflow: np.ndarray
+    dens: np.ndarray
+    res: np.ndarray
+
+
 @njit(cache=True)
-def _fp_run(h, fdist, QL, QR, Qc, Q2c, dirichlet, nodes, weights, P, R, Qres, fz_m, fz_q,
-            k1, k2, eta, sig2, dts, out_steps, dens_steps, dens_nodes,
-            err_out, m_out, q_out, mass_out, outflow_out, dens_out, res_out):
-    """Variable-step BDF2 for every teacher node, eps extrapolated to the new time level."""
+def _record_outputs(io, tmp3, P, R, grid, weights, outs):
+    """Write the error, moments, mass and outflow of the current state into slot ``io``."""
+    outs.err[io] = tmp3[0]
+    outs.m[io] = tmp3[1]
+    outs.q[io] = tmp3[2]
+    tot = 0.0
+    res = 0.0
+    for j in range(weights.size):
+        if weights[j] == 0.0:
+            continue
+        mj, _, _ = _moments_node(P[j], grid.h, grid.Qc, grid.Q2c, R[j], grid.Qres)
+        tot += weights[j] * mj
+        res += weights[j] * (R[j, 0] + R[j, 1])
+    outs.mass[io] = tot
+    outs.outflow[io] = res
+
+
+@njit(cache=True)
+def _record_densities(idn, P, R, dens_nodes, outs):
+    """Copy the densities and reservoir masses of the recorded teacher nodes into slot ``idn``."""
+    for a_ in range(dens_nodes.size):
+        jn = dens_nodes[a_]
+        for i in range(P.shape[1]):
+            outs.dens[a_, idn, i] = P[jn, i]
+        outs.res[a_, idn, 0] = R[jn, 0]
+        outs.res[a_, idn, 1] = R[jn, 1]
+
+
+@njit(cache=True)
+def _fp_run(grid, cf, nodes, weights, P, R, sched, outs):
+    """Variable-step BDF2 for every teacher node, eps extrapolated to the new time level.
+
+    ``grid`` (:class:`PDEGrid`), ``cf`` (:class:`PDECoefficients`), ``sched``
+    (:class:`PDESchedule`), ``outs`` (:class:`PDEOutputs`, filled); ``P`` (nodes x cells) and
+    ``R`` (nodes x 2 reservoirs) are advanced in place.  Returns the number of outputs written.
+    """
+    h, fdist, QL, QR, Qc, Q2c, Qres, dirichlet = grid
+    k1, k2, eta, sig2, fz_m, fz_q = cf
+    dts, out_steps, dens_steps, dens_nodes = sched
     J = nodes.size
     N = h.size
     nf = N + 1
@@ -340,27 +429,10 @@ def _fp_run(h, fdist, QL, QR, Qc, Q2c, dirichlet, nodes, weights, P, R, Qres, fz
     for step in range(n_steps + 1):
         # ---- record (state at the end of `step` steps)
         while io < out_steps.size and out_steps[io] == step:
-            err_out[io] = tmp3[0]
-            m_out[io] = tmp3[1]
-            q_out[io] = tmp3[2]
-            tot = 0.0
-            res = 0.0
-            for j in range(J):
-                if weights[j] == 0.0:
-                    continue
-                mj, _, _ = _moments_node(P[j], h, Qc, Q2c, R[j], Qres)
-                tot += weights[j] * mj
-                res += weights[j] * (R[j, 0] + R[j, 1])
-            mass_out[io] = tot
-            outflow_out[io] = res
+            _record_outputs(io, tmp3, P, R, grid, weights, outs)
             io += 1
         while idn < dens_steps.size and dens_steps[idn] == step:
-            for a_ in range(dens_nodes.size):
-                jn = dens_nodes[a_]
-                for i in range(N):
-                    dens_out[a_, idn, i] = P[jn, i]
-                res_out[a_, idn, 0] = R[jn, 0]
-                res_out[a_, idn, 1] = R[jn, 1]
+            _record_densities(idn, P, R, dens_nodes, outs)
             idn += 1
         if step == n_steps:
             break
@@ -526,9 +598,11 @@ def _limit_pde(problem, tau, n_out, dens_t, dens_w0, window, bins, h, dt, teache
     outflow = np.zeros(n_o)
     dens_raw = np.zeros((dens_nodes.size, dens_t.size, N))
     res_raw = np.zeros((dens_nodes.size, dens_t.size, 2))
-    _fp_run(hc, fdist, QL, QR, Qc, Q2c, clipped, nodes, wts, P, R, Qres, fz_m, fz_q,
-            k1, k2, problem.eta, problem.noise_var, dts, out_steps, dens_steps[dens_order],
-            dens_nodes, err, mm, qq, mass, outflow, dens_raw, res_raw)
+    _fp_run(PDEGrid(hc, fdist, QL, QR, Qc, Q2c, Qres, clipped),
+            PDECoefficients(float(k1), float(k2), float(problem.eta), float(problem.noise_var),
+                            float(fz_m), float(fz_q)),
+            nodes, wts, P, R, PDESchedule(dts, out_steps, dens_steps[dens_order], dens_nodes),
+            PDEOutputs(err, mm, qq, mass, outflow, dens_raw, res_raw))
     inv = np.empty_like(dens_order)
     inv[dens_order] = np.arange(dens_order.size)
     dens_raw = dens_raw[:, inv]
