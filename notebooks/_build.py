@@ -66,7 +66,7 @@ sol"""),
   not the true ones (replica symmetry breaking, section 3)."""),
     ("code", r"""print(f"teacher overlap m = {sol.m:.4f}, self-overlap Q = {sol.Q:.4f}, replica overlap q = {sol.q:.4f}")
 print(f"test error of a Gibbs sample {sol.gen_error:.4f}, of the Gibbs mean {sol.gen_error_mean:.4f}")
-print(f"training error {sol.train_error:.4f}; AT value {sol.at:.3f} -> RS locally stable: {sol.rs_stable}")
+print(f"training error {sol.train_error:.4f}; AT value {sol.at:.3f} -> RS stable: {sol.rs_stable}")
 assert sol.converged and sol.rs_stable
 assert sol.gen_error_mean < sol.gen_error   # the mean removes the thermal variance chi/beta
 assert abs((sol.Q - sol.q) - sol.chi / model.beta) < 1e-8"""),
@@ -80,7 +80,7 @@ refines the minimum, and `at_line` finds the width $\omega_c$ where `at` crosses
 sols = rq.scan(model, "width", widths)
 opt = rq.optimal_width(model, bounds=(0.05, 4.0))
 crit = rq.at_line(model, "width", bracket=(0.05, 20.0))
-print(f"optimal width {opt.width:.3f}: gen_error {opt.error:.4f}, at {opt.at:.3f} (RS locally stable: {opt.rs_stable})")
+print(f"optimal width {opt.width:.3f}: gen_error {opt.error:.4f}, at {opt.at:.3f} (RS stable: {opt.rs_stable})")
 print(f"AT line: at = 1 at width {crit.value:.3f}")"""),
     ("md", r"""The left panel shows the test error of a Gibbs sample against $\omega$: solid where RS is
 locally stable, dashed where `at > 1` (there the RS curve is only an approximation). The star is
@@ -256,7 +256,7 @@ iteration from the RS map alone; its fixed points are the RS saddle points. Equa
 
 model = rq.Model(quantizer=rq.UniformQuantizer(2, 1.5), alpha=2.0, beta=5.0, lam=1e-3, noise_var=0.1)
 sol = rq.solve_rs(model)
-print(f"RS: error of the Gibbs mean {sol.gen_error_mean:.4f}, chi {sol.chi:.4f}, at {sol.at:.3f} (RS locally stable)")"""),
+print(f"RS: error of the Gibbs mean {sol.gen_error_mean:.4f}, chi {sol.chi:.4f}, at {sol.at:.3f} (RS stable)")"""),
     ("md", r"""## 1. One run, iteration by iteration
 
 One data set with $d = 1000$ weights and $n = 2000$ samples. AMP starts from $w = 0$ (no

@@ -101,17 +101,13 @@ def amp_vs_state_evolution(model, *, d: int, seeds, max_iter: int = 200,
         ``model, levels, params, replica, replica_realised, state_evolution, amp, summary``
         (every number as plain Python types or arrays, for :func:`~replicaquant.commands._common.dump_json`).
     """
-    import importlib
-
-    amp_module = importlib.import_module("replicaquant.amp")
-    from .amp import amp
+    from .amp import DEFAULT_TOL, amp
     from .data import make_data
     from .rs import solve_rs
     from .state_evolution import state_evolution
 
     if tol is None:  # amp's own default for dtype, recorded in params
-        defaults = getattr(amp_module, "DEFAULT_TOL", None) or getattr(amp_module, "_DEFAULT_TOL")
-        tol = float(defaults[np.dtype(dtype).name])
+        tol = float(DEFAULT_TOL[np.dtype(dtype).name])
     seeds = [int(s) for s in seeds]
     runs, rhos = [], []
     for k, s in enumerate(seeds):

@@ -1,4 +1,4 @@
-"""Symbolic (sympy) derivation of the replica-symmetric saddle point (see docs/theory.md).
+"""Symbolic (sympy) derivation of the replica-symmetric saddle point (SPEC §2).
 
 The RS free energy density of quantized regression is written as a function of *all* its
 variables, the order parameters ``(m, q, Q)`` and the conjugates ``(mhat, qhat, Ahat)``::
@@ -74,7 +74,7 @@ def rs_symbols() -> RSSymbols:
 
 
 def rs_energetic_term(zero_temperature: bool = False) -> sp.Expr:
-    """Energetic (output-channel) term of the RS free energy (docs/theory.md).
+    """Energetic (output-channel) term of the RS free energy, SPEC §2.
 
     Finite beta, as a function of ``(m, q, Q)``::
 

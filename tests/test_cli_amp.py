@@ -122,27 +122,3 @@ def test_console_script_exit_status():
                           timeout=120)
     assert proc.returncode == 2
     assert "finite beta" in proc.stderr and proc.stderr.count("\n") == 1
-
-
-def test_paper_figure_amp_vs_theory_quick(tmp_path):
-    # the figure module of "(e) AMP markers on replica lines" in quick mode (d = 1000, 2 seeds):
-    # files exist, and the markers say what the physics says -- converged where at < 0.7
-    # (convergence rate sqrt(at) <= 0.84: 1e-8 within 200 iterations) and not where at > 1.2
-    from replicaquant.figures import amp_vs_theory as fig
-
-    paths = fig.make(tmp_path, quick=True)
-    names = {p.name for p in paths}
-    assert names == {"amp_vs_theory.png", "amp_vs_theory.txt", "amp_vs_theory.json"}
-    assert (tmp_path / "amp_vs_theory.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    caption = (tmp_path / "amp_vs_theory.txt").read_text()
-    assert "alpha = 2.0" in caption and "d = 1000" in caption
-    data = json.loads((tmp_path / "amp_vs_theory.json").read_text())
-    for bits in ("1", "2"):
-        line = data["replica"][bits]
-        assert all(line["converged"])
-        for p in data["amp"][bits]:
-            at = float(np.interp(p["width"], line["width"], line["at"]))
-            if at < 0.7:
-                assert all(p["converged"]), (bits, p)
-            if at > 1.2:
-                assert not any(p["converged"]), (bits, p)

@@ -294,3 +294,14 @@ def test_mc_past_the_at_line_compares_with_1rsb_and_notes_finite_size(capsys):
     assert len(th["rs_realised"]["rhos"]) == 2 and th["rs_realised"]["realised"] is True
     code, out, _ = _run(argv[:-1], capsys)
     assert "1RSB reference" in out and "thermodynamic phase" in out and "finite-size" in out
+
+
+def test_phase_diagram_phase_column(capsys):
+    # --phase classifies each point with rq.phase (b = 2: RS at omega = 1.5, RSB at omega = 3)
+    code, out, _ = _run(["phase-diagram", "--alpha", "2", "--beta", "5", "--lam", "1e-3",
+                         "--noise-var", "0.1", "--width", "1.5", "3", "--workers", "1",
+                         "--no-progress", "--phase"], capsys)
+    assert code == 0
+    rows = [line.split() for line in out.splitlines()]
+    assert rows[0][-2:] == ["phase", "phase_x"]
+    assert rows[1][-2] == "RS" and rows[2][-2] in ("1RSB", "FRSB")

@@ -13,6 +13,7 @@ scale, alpha, beta, T, lam, noise_var, rho``; the continuation axis is the last 
 """
 from __future__ import annotations
 
+import json
 import math
 import socket
 import sys
@@ -136,6 +137,9 @@ def register(sub) -> None:
     r.add_argument("--chunk-lines", type=int, default=None, metavar="N",
                    help="finished lines per checkpoint chunk (default ceil(lines/64), at most 64)")
     r.add_argument("--tol", type=float, default=1e-11, help="solver tolerance (undamped residual)")
+    r.add_argument("--phase", action="store_true",
+                   help="also classify every point (rq.phase: RS/d1RSB/1RSB/FRSB, finite beta; "
+                        "slower: a 1RSB branch search per point)")
     p.set_defaults(func=run)
 
 
@@ -218,8 +222,13 @@ def _points_table(ds, axes) -> str:
     """One line per point: the swept values, then at, gen_error, converged, n_branches."""
     names = list(ds["at"].dims)
     cols = [c for c in ("at", "gen_error", "gen_error_mean", "free_energy", "converged",
-                        "n_branches") if c in ds.data_vars]
+                        "n_branches", "phase", "phase_x") if c in ds.data_vars]
     flat = ds[cols].to_dataframe().reset_index()
+    for c in cols:  # string fields stored as int8 codes -> their labels
+        codes = ds[c].attrs.get("codes")
+        if codes:
+            labels = {int(k): v for k, v in json.loads(codes).items()}
+            flat[c] = [labels.get(int(v), str(v)) for v in flat[c]]
     lines = ["  ".join(f"{c:>12s}" for c in names + cols)]
     for row in flat.itertuples(index=False):
         rec = row._asdict()
@@ -251,7 +260,8 @@ def run(args) -> int:
     try:
         ds = sweep(model, out=None if out is None else str(out), scheduler=args.scheduler,
                    workers=args.workers, progress=not args.no_progress, bidirectional=bidir,
-                   chunk_lines=args.chunk_lines, solver_kwargs={"tol": args.tol}, **axes)
+                   chunk_lines=args.chunk_lines, solver_kwargs={"tol": args.tol},
+                   **({"phase": True} if args.phase else {}), **axes)
     except (CheckpointError, ImportError) as exc:
         raise ValueError(str(exc)) from None
     if plot is not None:
