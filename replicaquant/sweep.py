@@ -595,12 +595,39 @@ def _worker_init(parent_pid: int) -> None:
     threading.Thread(target=watch, name="replicaquant-parent-watchdog", daemon=True).start()
 
 
+#: seconds a terminated worker gets to exit before it is killed with SIGKILL
+_STOP_GRACE = 2.0
+
+
 def _stop_pool(pool) -> None:
-    """Terminate the workers of a ``ProcessPoolExecutor`` now (an exit path other than success)."""
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+    """Stop the workers of a ``ProcessPoolExecutor`` now (an exit path other than success).
+
+    Terminating a worker can cut it off in the middle of writing a result to the pool's result
+    pipe; the executor's manager thread then waits forever for the rest of that message, and
+    ``shutdown(wait=True)`` (or the interpreter's exit handler, which joins that thread) hangs.
+    So: terminate, kill what is still alive after a grace period, reap every worker, then close
+    the parent's copy of the result pipe's write end -- with no writer left, the manager's read
+    ends with ``EOFError``, the executor is marked broken and its thread exits.
+    """
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
         try:
             proc.terminate()
         except (OSError, AttributeError):  # pragma: no cover - already gone
+            pass
+    for proc in procs:
+        try:
+            proc.join(_STOP_GRACE)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(_STOP_GRACE)
+        except (OSError, AttributeError, ValueError):  # pragma: no cover - already reaped
+            pass
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        try:
+            writer.close()
+        except OSError:  # pragma: no cover - already closed
             pass
 
 
