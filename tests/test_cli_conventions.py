@@ -25,6 +25,9 @@ MC = ["mc", "--alpha", "2", "--beta", "5", "--lam", "1e-3", "--noise-var", "0.1"
       "--instances", "2", "--sweeps", "20", "--burn-in", "5", "--no-progress", "--rsb", "never"]
 PD = ["phase-diagram", "--alpha", "1", "2", "--beta", "5", "--workers", "1", "--no-progress"]
 STE = ["ste", "--method", "ode", "--tau", "1", "--n-out", "3", "--no-progress"]
+PHASE = ["phase", "--alpha", "2", "--beta", "5", "--lam", "1e-3", "--noise-var", "0.1"]
+GROUND = ["ground-state", "--alpha", "2", "--bits", "1", "--width", "1", "--d", "8",
+          "--instances", "2", "--no-progress"]
 
 
 def _run(argv, capsys):
@@ -78,8 +81,8 @@ def test_strict_json_round_trip():
 # ------------------------------------------------------------------------------ JSON per command
 
 
-@pytest.mark.parametrize("argv", [SOLVE, AMP, MC, PD, STE, ["figures", "--list"]],
-                         ids=["solve", "amp", "mc", "phase-diagram", "ste", "figures"])
+@pytest.mark.parametrize("argv", [SOLVE, AMP, MC, PD, STE, PHASE, ["figures", "--list"]],
+                         ids=["solve", "amp", "mc", "phase-diagram", "ste", "phase", "figures"])
 def test_json_output_is_parsed_by_json_loads(argv, capsys):
     code, out, err = _run(argv + ["--json"], capsys)
     assert code in (0, 1), err
@@ -224,7 +227,8 @@ def _file_cases(tmp_path):
             (str(tmp_path / "nodir" / "x"), "does not exist")]
 
 
-@pytest.mark.parametrize("argv", [SOLVE, AMP, MC, PD, STE], ids=["solve", "amp", "mc", "pd", "ste"])
+@pytest.mark.parametrize("argv", [SOLVE, AMP, MC, PD, STE, PHASE, GROUND],
+                         ids=["solve", "amp", "mc", "pd", "ste", "phase", "ground-state"])
 def test_bad_out_file_exits_2_before_computing(argv, tmp_path, capsys, monkeypatch):
     _forbid_computing(monkeypatch)
     for path, words in _file_cases(tmp_path):
