@@ -161,7 +161,7 @@ def plot_amp_run(data: dict, path) -> pathlib.Path:
         ax2.set_ylabel(r"$V_t$, $\chi_t$")
         ax2.legend(fontsize=7)
         summ = data["summary"]
-        ax2.set_title(f"at = {summ['at']:.3g} ({'RS stable' if summ['rs_stable'] else 'RS unstable'}), "
+        ax2.set_title(f"at = {summ['at']:.3g} ({'RS locally stable' if summ['rs_stable'] else 'RS unstable'}), "
                       f"AMP converged {summ['converged_runs']}/{summ['runs']}")
         fig.suptitle(_short_title(data["model"]), fontsize=8)
     return save_png(fig, path, dpi=120)

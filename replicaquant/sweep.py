@@ -1187,7 +1187,7 @@ _VAR_DOCS = {
     "gen_error": "rho - 2m + Q (Gibbs sample)",
     "gen_error_mean": "rho - 2m + q (Gibbs mean)",
     "train_error": "mean squared training residual",
-    "at": "de Almeida-Thouless (replicon) value; RS stable iff at < 1",
+    "at": "de Almeida-Thouless (replicon) value; RS locally stable iff at < 1 (local only: see phase)",
     "rs_stable": "1 if at < 1",
     "converged": "1 if the selected solve converged",
     "iterations": "iterations of the selected solve",

@@ -54,7 +54,7 @@ def test_table_output_contains_solve_rs_numbers(capsys):
     for k in NUMERIC:  # printed with 10 significant digits
         assert table[k] == pytest.approx(getattr(ref, k), rel=1e-9, abs=1e-300), k
     assert "converged" in out and "True" in out
-    assert "RS stable" in out  # at = 0.46 < 1 at this SPEC point
+    assert "RS locally stable" in out  # at = 0.46 < 1 at this reference point (local stability only)
 
 
 def test_json_output_equals_solve_rs(capsys):

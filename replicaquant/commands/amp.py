@@ -82,7 +82,7 @@ def run(args) -> int:
             f"model            {data['model']}",
             f"d = {d}, n = {data['params']['n']}, seeds = {n_seeds}, converged "
             f"{s['converged_runs']}/{s['runs']}, at = {s['at']:.4g} "
-            f"({'RS stable' if s['rs_stable'] else 'RS unstable: AMP is not expected to converge'})",
+            f"({'RS locally stable' if s['rs_stable'] else 'RS unstable: AMP is not expected to converge'})",
             f"AMP final MSE    {s['amp_final_mse_mean']:.6f} +- {s['amp_final_mse_sem']:.6f} "
             "(s.e. over seeds)",
             f"SE final MSE     {s['se_final_mse']:.6f}",

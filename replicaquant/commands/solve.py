@@ -38,7 +38,8 @@ def run(args) -> int:
     payload.update(sol.as_dict())
 
     def table() -> str:
-        verdict = "RS stable (at < 1)" if sol.rs_stable else (
+        verdict = ("RS locally stable (at < 1); local stability only -- `replicaquant phase` gives the "
+                   "thermodynamic phase (d1RSB / discontinuous 1RSB can hide behind at < 1)") if sol.rs_stable else (
             "RS unstable: at = inf for discrete levels at beta = inf" if sol.at == float("inf")
             else "RS unstable (at >= 1): replica symmetry breaking expected")
         return f"{sol}\n  {'verdict':>15s} = {verdict}"
