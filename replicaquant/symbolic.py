@@ -1,4 +1,4 @@
-"""Symbolic (sympy) derivation of the replica-symmetric saddle point (SPEC §2).
+"""Symbolic (sympy) derivation of the replica-symmetric saddle point (see docs/theory.md).
 
 The RS free energy density of quantized regression is written as a function of *all* its
 variables, the order parameters ``(m, q, Q)`` and the conjugates ``(mhat, qhat, Ahat)``::
@@ -74,7 +74,7 @@ def rs_symbols() -> RSSymbols:
 
 
 def rs_energetic_term(zero_temperature: bool = False) -> sp.Expr:
-    """Energetic (output-channel) term of the RS free energy, SPEC §2.
+    """Energetic (output-channel) term of the RS free energy (docs/theory.md).
 
     Finite beta, as a function of ``(m, q, Q)``::
 

@@ -13,7 +13,7 @@ def rng() -> np.random.Generator:
 
 @pytest.fixture
 def spec_model():
-    """Factory for the SPEC §2 reference point: uniform levels, rho = 1, noise_var = 0.1,
+    """Factory for the reference point of docs/theory.md: uniform levels, rho = 1, noise_var = 0.1,
     lam = 1e-3, alpha = 2, beta = 5; keyword arguments override (``Model.replace``)."""
     from replicaquant.model import Model
     from replicaquant.quantizers import UniformQuantizer

@@ -373,7 +373,7 @@ def test_informed_init_lines_up_with_state_evolution():
 
 
 # ------------------------------------------------------------------------------------------
-# RS-unstable points (SPEC §2 table: b = 1, width 1.0, at = 1.52; b = 2, width 3.0, at = 1.67)
+# RS-unstable points (docs/theory.md table: b = 1, width 1, at = 1.52; b = 2, width 3, at = 1.67)
 #
 # Observed (docs/amp.md): undamped AMP never converges; the step |w_t - w_{t-1}|/sqrt(d)
 # saturates at a d-independent O(1) value (b=1: ~0.44, b=2: ~0.7 at d = 500..8000) while SE

@@ -1,5 +1,5 @@
 """Property tests (hypothesis): invariants of every RS solution, the w0 -> -w0 symmetry, and
-input validation (SPEC §5)."""
+input validation (see docs/theory.md)."""
 from __future__ import annotations
 
 import math
@@ -104,7 +104,7 @@ def test_symmetric_levels_invariant_under_teacher_sign_flip(problem):
 
 
 # --------------------------------------------------------------------------------------------
-# bad input (SPEC §5): ValueError naming the parameter
+# bad input (see docs/theory.md): ValueError naming the parameter
 
 nan = float("nan")
 bad_reals = {

@@ -1,6 +1,6 @@
 """Physics of the RS solver against closed forms, identities and limits (issue 3).
 
-Every reference here is independent of the solver: the ridge closed form, the SPEC §2 table,
+Every reference here is independent of the solver: the ridge closed form, the docs/theory.md table,
 the analytic large-beta slope of the replicon, the beta = inf closed form, the Nishimori
 identities, a Gauss-Hermite discretisation of the Gaussian teacher, and a scalar root finder.
 """
@@ -27,7 +27,7 @@ DENSE_GRID = Quantizer(np.linspace(-6.0, 6.0, 241))  # spacing 0.05
 
 
 @pytest.mark.parametrize("alpha, lam, noise_var", [
-    (0.5, 0.1, 0.1), (2.0, 0.1, 0.1),            # the SPEC §2 values
+    (0.5, 0.1, 0.1), (2.0, 0.1, 0.1),            # the values of docs/theory.md
     (0.3, 1.0, 0.0), (1.0, 0.3, 0.2), (1.5, 0.02, 0.1), (3.0, 0.05, 0.5),
     (2.0, 0.0, 0.1),                              # ridgeless, alpha > 1
 ])
@@ -54,16 +54,16 @@ def test_ridge_limit_of_dense_grid(alpha, lam, noise_var):
     assert sol.m == pytest.approx(ref.m, rel=tol)
     # the Gaussian Gibbs measure has beta Var = 1/(lam + Ahat): Q - q = chi/beta
     assert sol.Q - sol.q == pytest.approx(sol.chi / 100.0, rel=1e-9)
-    if lam == 0.1 and noise_var == 0.1:  # SPEC §2 prints four decimals
+    if lam == 0.1 and noise_var == 0.1:  # docs/theory.md prints four decimals
         spec = {0.5: (5.7417, 0.5742), 2.0: (0.8443, 0.0844)}[alpha]
         assert sol.chi == pytest.approx(spec[0], abs=5e-5)
         assert sol.gen_error_mean == pytest.approx(spec[1], abs=5e-5)
 
 
 # --------------------------------------------------------------------------------------------
-# (b) SPEC §2 table (external reference values)
+# (b) reference table of docs/theory.md (external reference values)
 
-SPEC_TABLE = [  # bits, width, gen_error (3 decimals), at (2 decimals)
+REFERENCE_TABLE = [  # bits, width, gen_error (3 decimals), at (2 decimals)
     (1, 0.5, 0.566, 0.24),
     (1, 1.0, 0.612, 1.52),
     (2, 1.5, 0.298, 0.46),
@@ -72,13 +72,13 @@ SPEC_TABLE = [  # bits, width, gen_error (3 decimals), at (2 decimals)
 ]
 
 
-@pytest.mark.parametrize("bits, width, gen_error, at", SPEC_TABLE)
+@pytest.mark.parametrize("bits, width, gen_error, at", REFERENCE_TABLE)
 def test_spec_table(spec_model, bits, width, gen_error, at):
     sol = solve_rs(spec_model(bits, width))
     assert sol.converged
     # "to 3 digits": one unit of the last printed digit.  Half a unit would fail b=2, omega=1.5:
     # gen_error = 0.297485 here, and an independent plain-NumPy iteration (40,001-point grid
-    # in h, scipy logsumexp) gives 0.2974851 as well -- the SPEC's 0.298 is 0.29749 rounded
+    # in h, scipy logsumexp) gives 0.2974851 as well -- the table's 0.298 is 0.29749 rounded
     # twice (0.2975 -> 0.298).
     assert sol.gen_error == pytest.approx(gen_error, abs=1e-3)
     assert sol.at == pytest.approx(at, abs=1e-2)

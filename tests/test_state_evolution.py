@@ -18,7 +18,7 @@ from replicaquant.teachers import DiscreteTeacher
 BASE = dict(alpha=2.0, beta=5.0, lam=1e-3, noise_var=0.1)
 U2 = UniformQuantizer(2, 1.5)
 
-# RS-stable points of the SPEC §2 table and beyond (undamped SE converges at all of them)
+# RS-stable points of the docs/theory.md reference table and beyond (undamped SE converges at all)
 STABLE = {
     "uniform b=2 w=1.5": Model(U2, **BASE),
     "uniform b=1 w=0.5": Model(UniformQuantizer(1, 0.5), **BASE),
@@ -77,7 +77,7 @@ def test_fixed_point_equals_solve_rs(name):
 
 @pytest.mark.parametrize("alpha", [0.5, 2.0])
 def test_dense_grid_reproduces_ridge_closed_form(alpha):
-    # 241 levels on [-6, 6] at beta = 100 approximate continuous weights (SPEC §2 check); the SE
+    # 241 levels on [-6, 6] at beta = 100 approximate continuous weights (docs/theory.md); the SE
     # fixed point must then be the closed-form ridge solution.  Grid/quadrature error is below
     # 1e-6 here (the core checks the same limit for solve_rs), so 1e-6 relative.
     model = Model(Quantizer(np.linspace(-6, 6, 241)), alpha=alpha, beta=100.0, lam=0.1, noise_var=0.1)

@@ -116,7 +116,7 @@ def test_prior_equations_are_derivatives_of_entropic_term(beta, teacher):
 
 
 def free_energy_all(model: Model, x) -> float:
-    """f(m, q, Q, mhat, qhat, Ahat) at finite beta, SPEC §2, with chi = beta (Q - q)."""
+    """f(m, q, Q, mhat, qhat, Ahat) at finite beta (docs/theory.md), with chi = beta (Q - q)."""
     m, q, Q, mhat, qhat, Ahat = x
     chi = model.beta * (Q - q)
     a = model.alpha

@@ -1,4 +1,4 @@
-"""Symbolic derivation of the 1RSB saddle-point equations (SPEC §3), runnable and self-checking.
+"""Symbolic derivation of the 1RSB saddle-point equations (docs/theory.md), runnable, self-checking.
 
 Run ``python -m replicaquant.derivations.rsb1_sympy`` to regenerate and print the equations and
 run every check (exit status 1 if one fails).  ``derive()`` returns the expressions,
@@ -12,7 +12,7 @@ Steps
    (``D = rho - 2m + q0 + noise_var``, ``a ~ b``: same block of size ``x``), and
    ``E exp(-beta/2 sum_a r_a^2) = det(I + beta C)^(-1/2)``.  The determinant is checked against its
    eigenvalue form for explicit ``(n, x)``, continued to real ``n`` and expanded to ``O(n)``:
-   this gives ``G_E`` of the SPEC.
+   this gives ``G_E`` of docs/theory.md.
 2. Entropic term.  Hubbard-Stratonovich on ``sum_{a != b} qh_ab w_a w_b`` with the 1RSB ``qh_ab``
    gives ``(1/x) E_{z0} ln E_{z1} Z(B)^x``; the Gaussian identity ``E_z exp(s c z) = exp(s^2 c^2/2)``
    is checked (it is what makes ``x = 1`` collapse to RS).
@@ -53,7 +53,7 @@ chi1 = beta * (Q - q1)
 Lam = 1 + chi1 + x * beta * (q1 - q0)
 Dres = rho - 2 * m + q0 + noise
 
-G_E_SPEC = (-sp.log(1 + chi1) / 2 - sp.log(1 + x * beta * (q1 - q0) / (1 + chi1)) / (2 * x)
+G_E_CLOSED = (-sp.log(1 + chi1) / 2 - sp.log(1 + x * beta * (q1 - q0) / (1 + chi1)) / (2 * x)
             - beta * Dres / (2 * (1 + chi1 + x * beta * (q1 - q0))))
 
 
@@ -131,7 +131,7 @@ def gaussian_identity_check() -> bool:
 
 
 def free_entropy_unscaled(G_E):
-    """SPEC §3 ``phi`` with unscaled conjugates; the single-site term is ``beta Phi``
+    """``phi`` of docs/theory.md with unscaled conjugates; the single-site term is ``beta Phi``
     (``Z(B) = exp(beta phi(lam + Ahat, B/beta))``)."""
     Qh, q1h, q0h, mh = sp.symbols("Qh q1h q0h mh", real=True)
     phi = (Qh * Q / 2 - (x - 1) * q1h * q1 / 2 + x * q0h * q0 / 2 - mh * m
@@ -142,7 +142,7 @@ def free_entropy_unscaled(G_E):
 def free_energy(G_E=None):
     """``f(m, q0, q1, Q; mhat, qhat0, qhat1, Ahat; x) = -phi/beta`` in the solver's scaling."""
     if G_E is None:
-        G_E = G_E_SPEC
+        G_E = G_E_CLOSED
     phi, (Qh, q1h, q0h, mh) = free_entropy_unscaled(G_E)
     sub = {Qh: beta * Ahat - beta ** 2 * qhat1, q1h: beta ** 2 * qhat1, q0h: beta ** 2 * qhat0,
            mh: beta * mhat}
@@ -158,7 +158,7 @@ def free_energy_solver_form():
 
 
 def free_energy_rs(q, Ars, qhat_rs, ephi):
-    """RS ``f`` (SPEC §2) with ``chi = beta (Q - q)``."""
+    """RS ``f`` (see docs/theory.md) with ``chi = beta (Q - q)``."""
     chi = beta * (Q - q)
     return (-Ars * Q / 2 + qhat_rs * chi / 2 + mhat * m - ephi + alpha / (2 * beta) * sp.log(1 + chi)
             + alpha / 2 * (rho - 2 * m + q + noise) / (1 + chi))
@@ -313,14 +313,14 @@ _CHECK_POINT = {alpha: sp.Rational(2), beta: sp.Rational(5), x: sp.Rational(3, 7
 @functools.lru_cache(maxsize=1)
 def _derive_cached():
     G_E = output_term()
-    f = free_energy(G_E_SPEC)
+    f = free_energy(G_E_CLOSED)
     ephi = sp.Symbol("Ephi")
     return {"G_E": G_E, "f": f, "channel": channel_equations(f), "prior": prior_equations(f),
             "train_error": train_error_expr(), "dfdx": dfdx_expr(f, ephi)}
 
 
 def derive() -> dict:
-    """All derived expressions (sympy).  ``f`` is built on the SPEC form of ``G_E``, which
+    """All derived expressions (sympy).  ``f`` uses the closed-form ``G_E`` (docs/theory.md), which
     :func:`run_checks` proves equal to the replica-derived one."""
     return dict(_derive_cached())
 
@@ -331,7 +331,7 @@ def run_checks(d=None, include_gaussian_prior: bool = True) -> dict:
     if d is None:
         d = derive()
     out = {"det(I + beta C) eigenvalue form": replica_determinant_check(),
-           "G_E (replica determinant) = SPEC G_E": same_function(d["G_E"], G_E_SPEC, _CHECK_POINT),
+           "G_E (replica determinant) = closed form": same_function(d["G_E"], G_E_CLOSED, _CHECK_POINT),
            "Gaussian identity": gaussian_identity_check(),
            "f = solver form": same_function(d["f"], free_energy_solver_form(),
                                             {**_CHECK_POINT, mhat: 1, qhat0: 1, qhat1: 2, Ahat: 3})}

@@ -49,7 +49,7 @@ def input_moments(quantizer: BaseQuantizer | None) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class STEProblem:
-    """Online STE training of a quantized linear student (teacher-student, SPEC §1).
+    """Online STE training of a quantized linear student (teacher-student, see docs/theory.md).
 
     Parameters
     ----------
