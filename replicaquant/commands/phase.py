@@ -17,6 +17,8 @@ def register(sub) -> None:
                     "x = 1 followed in x): RS, d1RSB (dynamical), 1RSB (static; continuous or "
                     "discontinuous) or FRSB (1RSB replicon > 1).  With --lines AXIS: the "
                     "dynamical, static (Kauzmann), AT and Gardner transitions along AXIS.  "
+                    "--beta inf: the zero-temperature 1RSB ground state (frozen states, Parisi "
+                    "y* = beta x*; replicons not computed, FRSB not tested).  "
                     "Note: at < 1 is local RS stability only.")
     add_model_args(p)
     p.add_argument("--lines", metavar="AXIS", default=None,
@@ -47,9 +49,9 @@ def run(args) -> int:
         raise ValueError(f"--n-scan must be >= 2, got {n_scan}")
     args.out = check_output_path(args.out)
     model = model_from_args(args)
-    if not math.isfinite(model.beta):
-        raise ValueError("--beta must be finite for the phase classification (at beta = inf "
-                         "every discrete level set has at = inf; see replicaquant ground-state)")
+    if args.lines is not None and not math.isfinite(model.beta):
+        raise ValueError("--lines needs a finite --beta (at beta = inf the transition lines are not "
+                         "defined: every discrete level set has at = inf; one point: drop --lines)")
     if args.lines is not None:
         tl = transition_lines(model, args.lines, tuple(args.bracket), n_scan=n_scan,
                               solve_kwargs={"tol": args.tol})
@@ -67,13 +69,15 @@ def run(args) -> int:
 
         emit(args, payload, table)
         return 0 if all(pt["converged"] for pt in tl.scan) else 1
+    # beta = inf: rq.phase uses the zero-temperature 1RSB (rsb_zero.phase_zero; no x = 1 branches)
     rep = phase(model, tol=args.tol)
+    branches = getattr(rep.rsb, "branches", ())
     payload = {"model": repr(model), "levels": model.levels, **rep.as_dict(),
                "branches": [{"index": b.index, "kind": b.kind, "x": b.x,
                              "free_energy_minus_rs": b.free_energy - rep.free_energy_rs,
                              "complexity_x1": b.at_one.complexity,
                              "q1_minus_q0_x1": b.at_one.q1 - b.at_one.q0, "message": b.message}
-                            for b in rep.rsb.branches]}
+                            for b in branches]}
 
     def table() -> str:
         rows = [f"phase of {model!r}",
@@ -83,7 +87,7 @@ def run(args) -> int:
                   "replicon_between", "q0", "q1", "gen_error", "gen_error_mean", "train_error"):
             rows.append(f"  {k:>16s} = {getattr(rep, k):.8g}")
         rows.append(f"  {'branches (x=1)':>16s} = {rep.n_branches}")
-        for b in rep.rsb.branches:
+        for b in branches:
             rows.append(f"    #{b.index}: {b.kind}, x = {b.x:.6g}, Sigma(1) = {b.at_one.complexity:.4g}, "
                         f"f - f_RS = {b.free_energy - rep.free_energy_rs:.3e}")
         rows.append(f"  {'converged':>16s} = {rep.converged}")

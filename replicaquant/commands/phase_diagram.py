@@ -138,8 +138,9 @@ def register(sub) -> None:
                    help="finished lines per checkpoint chunk (default ceil(lines/64), at most 64)")
     r.add_argument("--tol", type=float, default=1e-11, help="solver tolerance (undamped residual)")
     r.add_argument("--phase", action="store_true",
-                   help="also classify every point (rq.phase: RS/d1RSB/1RSB/FRSB, finite beta; "
-                        "slower: a 1RSB branch search per point)")
+                   help="also classify every point (rq.phase: RS/d1RSB/1RSB/FRSB; at beta = inf the "
+                        "zero-temperature 1RSB, FRSB not tested; slower: a 1RSB branch search per "
+                        "point)")
     p.set_defaults(func=run)
 
 
