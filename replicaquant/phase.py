@@ -25,17 +25,24 @@ AT-unstable (``at >= 1``) and the thermodynamic branch is the one that splits of
 line (at ``x = 1`` the root with the smallest ``q1 - q0``); ``"discontinuous"`` when RS is
 locally stable (``at < 1``, the Kauzmann point ``Sigma(1) = 0`` comes first) or another (frozen)
 branch wins; ``None`` in the RS phase.  ``at < 1`` is *local* stability of RS only.
+
+Along a line of points (``rq.sweep(..., phase=True)``, :func:`phase_line`) each point may be
+continued from its neighbour (``near=``): the ``x = 1`` branches are found afresh (one-variable
+scan, cheap) and, when they match the neighbour's one to one, each interior branch is followed
+from the neighbour's Parisi maximum instead of being walked down from ``x = 1``; any mismatch
+(a branch appears or vanishes, changes kind, is lost or lands on another branch) falls back to
+the full branch search, so no branch is jumped silently.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .model import Model
-from .rs import RSSolution
-from .rsb import RSB1Solution, solve_1rsb
+from .rs import RSSolution, solve_rs
+from .rsb import RSB1Branch, RSB1Solution, _same_point, _search_opts, solve_1rsb, x1_roots
 
-__all__ = ["PhaseReport", "phase", "phase_fields", "LABELS"]
+__all__ = ["PhaseReport", "phase", "phase_fields", "phase_line", "report_fields", "LABELS"]
 
 LABELS = ("RS", "d1RSB", "1RSB", "FRSB")
 
@@ -74,7 +81,10 @@ class PhaseReport:
         The RS solution.
     rsb : RSB1Solution
         The thermodynamic 1RSB solution of :func:`~replicaquant.rsb.solve_1rsb` (its
-        ``branches`` hold every branch).
+        ``branches`` hold every branch; ``rsb.iterations`` counts the map evaluations spent).
+    continued : bool
+        The branches were continued from a neighbouring point (``phase(..., near=...)``)
+        rather than found by the full search.
     converged : bool
         Both solvers converged and the branch search was conclusive.
     message : str
@@ -101,6 +111,7 @@ class PhaseReport:
     message: str
     rs: RSSolution = field(repr=False)
     rsb: RSB1Solution = field(repr=False)
+    continued: bool = False
 
     FIELDS = ("x", "free_energy", "free_energy_rs", "complexity", "complexity_x1", "at", "replicon",
               "replicon_between", "q0", "q1", "gen_error", "gen_error_mean", "train_error")
@@ -113,9 +124,14 @@ class PhaseReport:
         return d
 
 
-def phase(model: Model, *, init: RSB1Solution | None = None, replicon_tol: float = 0.0,
-          **solve_kwargs) -> PhaseReport:
+def phase(model: Model, *, init: RSB1Solution | None = None, near: PhaseReport | None = None,
+          replicon_tol: float = 0.0, **solve_kwargs) -> PhaseReport:
     """Classify ``model`` as RS, d1RSB, 1RSB or FRSB.
+
+    The thermodynamic 1RSB solution maximises ``f(x)`` over ``x in (0, 1]`` across every
+    nontrivial branch found at ``x = 1`` (:func:`replicaquant.rsb.solve_1rsb`); the label follows
+    the module docstring (``Sigma(x) = beta x^2 df/dx``; FRSB when a 1RSB replicon exceeds
+    ``1 + replicon_tol``).
 
     Parameters
     ----------
@@ -124,7 +140,12 @@ def phase(model: Model, *, init: RSB1Solution | None = None, replicon_tol: float
         :func:`replicaquant.rsb_zero.phase_zero` (zero-temperature 1RSB; FRSB not tested).
     init : RSB1Solution, optional
         Warm start for the 1RSB solver: only that solution's branch is followed (no branch
-        search; for continuation along an axis).  Default: the full branch search.
+        search, so a branch appearing elsewhere is not seen).  Default: the full branch search.
+    near : PhaseReport, optional
+        Report of a neighbouring point (continuation along an axis, as in :func:`phase_line`):
+        the ``x = 1`` branches are found afresh and, if they match ``near``'s one to one (same
+        number, same kinds), each interior branch is followed from ``near``'s maximum on it; on
+        any mismatch the full branch search is run (``continued=False`` in the report).
     replicon_tol : float
         A 1RSB solution is called unstable (FRSB) when a replicon exceeds ``1 + replicon_tol``.
     **solve_kwargs
@@ -139,12 +160,62 @@ def phase(model: Model, *, init: RSB1Solution | None = None, replicon_tol: float
     replicon_tol = float(replicon_tol)
     if not (math.isfinite(replicon_tol) and replicon_tol >= 0.0):
         raise ValueError(f"replicon_tol must be finite and >= 0, got {replicon_tol!r}")
+    if near is not None and not isinstance(near, PhaseReport):
+        raise TypeError(f"near must be a PhaseReport (or None), got {type(near).__name__}")
     solve_kwargs.setdefault("warn", False)
     if math.isinf(model.beta):  # zero temperature: the frozen 1RSB ground state (rsb_zero)
         from .rsb_zero import phase_zero
         return phase_zero(model, **solve_kwargs)
+    if near is not None and init is None:
+        sol = _continued(model, near, solve_kwargs)
+        if sol is not None:
+            return replace(classify(sol, replicon_tol=replicon_tol), continued=True)
     sol = solve_1rsb(model, init=init, **solve_kwargs)
     return classify(sol, replicon_tol=replicon_tol)
+
+
+def _continued(model: Model, near: PhaseReport, solve_kwargs: dict) -> RSB1Solution | None:
+    """The branch search of ``model`` continued from ``near`` (see :func:`phase`), or ``None``
+    when it does not apply (no interior branch to continue) or the branches do not match."""
+    prev = near.rsb
+    if not isinstance(prev, RSB1Solution) or not prev.branches:
+        return None
+    kinds = [b.kind for b in prev.branches]
+    if "open" in kinds or "interior" not in kinds:
+        return None  # nothing to save (x = 1 branches only) or nothing reliable to start from
+    rs = solve_rs(model, init="multi", warn=False)
+    if not rs.converged:
+        return None
+    roots, n_ev = x1_roots(model, rs, **_search_opts(solve_kwargs))
+    if len(roots) != len(prev.branches):
+        return None  # a branch appeared or vanished between the two points
+    branches = []
+    for i, (root, pb) in enumerate(zip(roots, prev.branches)):
+        if (root.complexity >= 0.0) != (pb.kind == "x=1"):
+            return None  # Sigma(1) changed sign (a static or dynamical line was crossed)
+        if pb.kind == "x=1":
+            branches.append(RSB1Branch(index=i, at_one=root, best=root, kind="x=1", path=(root,),
+                                       message="Sigma(1) >= 0: f decreases below x = 1"))
+            continue
+        sol = solve_1rsb(model, init=pb.best, **solve_kwargs)
+        n_ev += sol.iterations
+        walked = sol.branches[0] if sol.branches else None
+        if not (sol.converged and walked is not None and walked.kind == "interior"):
+            return None
+        branches.append(RSB1Branch(index=i, at_one=root, best=walked.best, kind="interior",
+                                   path=walked.path, message=walked.message))
+    inner = [b for b in branches if b.kind == "interior"]
+    # one branch per maximum, in the neighbour's order of q1 - q0 (else a walk landed elsewhere)
+    for a, b in zip(inner, inner[1:]):
+        if _same_point(a.best.state, b.best.state) or not (
+                a.best.q1 - a.best.q0 < b.best.q1 - b.best.q0):
+            return None
+    win = max(inner, key=lambda b: b.free_energy)
+    why = (f"branch {win.index} of {len(branches)} at x = 1, continued from the neighbouring point "
+           f"(x* there {prev.x:.6g}): interior maximum of f at x* = {win.x:.6g}, "
+           f"f - f_RS = {win.free_energy - rs.free_energy:.3e}")
+    return replace(win.best, iterations=n_ev, message="converged; " + why, branch=why,
+                   branches=tuple(branches))
 
 
 def classify(sol: RSB1Solution, *, replicon_tol: float = 0.0) -> PhaseReport:
@@ -216,17 +287,8 @@ def classify(sol: RSB1Solution, *, replicon_tol: float = 0.0) -> PhaseReport:
                        message=why, rs=rs, rsb=sol)
 
 
-def phase_fields(model: Model, **kwargs) -> dict:
-    """Flat ``{name: float | str}`` of :func:`phase` for sweeps (``rq.sweep(..., phase=True)``).
-
-    Keys: ``phase`` (label), ``phase_transition`` (``"continuous"``, ``"discontinuous"`` or
-    ``"none"``), and floats ``phase_x``, ``phase_free_energy``, ``phase_complexity``,
-    ``phase_complexity_x1``, ``phase_at``, ``phase_replicon``, ``phase_replicon_between``,
-    ``phase_q0``, ``phase_q1``, ``phase_gen_error``, ``phase_gen_error_mean``,
-    ``phase_train_error``, ``phase_n_branches``, ``phase_converged`` (1.0 / 0.0).
-    ``nan`` marks a quantity that does not apply (replicons in the RS phase).
-    """
-    rep = phase(model, **kwargs)
+def report_fields(rep: PhaseReport) -> dict:
+    """Flat ``{name: float | str}`` of a :class:`PhaseReport` (the fields of :func:`phase_fields`)."""
     d = {"phase": rep.label, "phase_transition": rep.transition or "none"}
     for k in PhaseReport.FIELDS:
         if k == "free_energy_rs":
@@ -235,3 +297,38 @@ def phase_fields(model: Model, **kwargs) -> dict:
     d["phase_n_branches"] = float(rep.n_branches)
     d["phase_converged"] = 1.0 if rep.converged else 0.0
     return d
+
+
+def phase_fields(model: Model, **kwargs) -> dict:
+    """Flat ``{name: float | str}`` of :func:`phase` for sweeps (``rq.sweep(..., phase=True)``).
+
+    Keys: ``phase`` (label), ``phase_transition`` (``"continuous"``, ``"discontinuous"`` or
+    ``"none"``), and floats ``phase_x``, ``phase_free_energy``, ``phase_complexity``,
+    ``phase_complexity_x1``, ``phase_at``, ``phase_replicon``, ``phase_replicon_between``,
+    ``phase_q0``, ``phase_q1``, ``phase_gen_error``, ``phase_gen_error_mean``,
+    ``phase_train_error``, ``phase_n_branches``, ``phase_converged`` (1.0 / 0.0).
+    ``nan`` marks a quantity that does not apply (replicons in the RS phase).  ``kwargs`` go to
+    :func:`phase` (``near=`` continues from a neighbour's report); along a line use
+    :func:`phase_line`, which returns the reports (for :func:`report_fields`).
+    """
+    return report_fields(phase(model, **kwargs))
+
+
+def phase_line(models, *, warm: bool = True, **kwargs) -> tuple:
+    """:func:`phase` at each model of a line (in order), each continued from its predecessor.
+
+    ``warm=True``: point ``i`` is classified with ``near=`` the report of point ``i - 1`` (see
+    :func:`phase`: fresh ``x = 1`` branches, interior branches followed from the neighbour's
+    maxima, the full search whenever the branches do not match); ``warm=False``: every point by
+    the full search.  The labels, ``x*`` and ``f`` are those of the full search (same branches,
+    same Parisi rule); ``sum(r.rsb.iterations for r in reports)`` counts the map evaluations.
+
+    Returns
+    -------
+    tuple of PhaseReport
+    """
+    reports = []
+    for mdl in models:
+        near = reports[-1] if (warm and reports) else None
+        reports.append(phase(mdl, near=near, **kwargs))
+    return tuple(reports)

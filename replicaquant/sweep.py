@@ -264,9 +264,19 @@ def _phase_codes() -> dict:
 
 def _phase_point(model: Model, phase_kw: dict) -> dict:
     """``phase_fields(model, **phase_kw)`` with the string fields encoded as codes."""
-    from .phase import phase_fields
+    return _phase_encoded(_phase_dicts([model], phase_kw)[0])
 
-    d = dict(phase_fields(model, **phase_kw))
+
+def _phase_dicts(models, phase_kw: dict) -> list:
+    """Phase fields along a line: ``replicaquant.phase.phase_line`` (each point continued from
+    its predecessor unless ``phase_kw["warm"]`` is false), flattened by ``report_fields``."""
+    from .phase import phase_line, report_fields
+
+    return [report_fields(rep) for rep in phase_line(models, **phase_kw)]
+
+
+def _phase_encoded(d: dict) -> dict:
+    d = dict(d)
     for key, codes in _phase_codes().items():
         if key in d:
             d[key] = codes.index(d[key]) if d[key] in codes else -1
@@ -275,8 +285,8 @@ def _phase_point(model: Model, phase_kw: dict) -> dict:
 
 def _phase_line(models, phase_kw: dict, names) -> dict:
     out = {name: np.zeros(len(models), dtype=_dtype(name)) for name in names}
-    for i, mdl in enumerate(models):
-        d = _phase_point(mdl, phase_kw)
+    for i, raw in enumerate(_phase_dicts(models, phase_kw)):
+        d = _phase_encoded(raw)
         if set(d) != set(names):
             raise RuntimeError(f"phase_fields returned keys {sorted(d)}, expected {sorted(names)}")
         for k in names:
@@ -854,8 +864,9 @@ def sweep(model: Model, *, out=None, scheduler=None, workers: int | None = None,
         (:func:`estimate_memory`) exceeds it is refused before anything is allocated.
     phase : bool or dict
         Also classify every point with :func:`replicaquant.phase.phase_fields` (a dict: its
-        keyword options) and store its fields: ``phase`` (label code, ``codes`` attribute),
-        ``phase_transition`` (code), ``phase_x`` (Parisi ``x*``), ``phase_free_energy``
+        keyword options; along each line the points are continued from their predecessor by
+        :func:`replicaquant.phase.phase_line`, ``{"warm": False}`` for independent points) and
+        store its fields: ``phase`` (label code, ``codes`` attribute), ``phase_transition`` (code), ``phase_x`` (Parisi ``x*``), ``phase_free_energy``
         (thermodynamic free energy), ``phase_gen_error``, ``phase_gen_error_mean``,
         ``phase_train_error``, ``phase_q0``, ``phase_q1``, replicons, complexities,
         ``phase_converged``, ``phase_n_branches`` (``nan``: does not apply).  One RS + 1RSB

@@ -1,7 +1,8 @@
 """Transition lines along one parameter axis: dynamical, static (Kauzmann), AT and Gardner.
 
 ``rq.transition_lines(model, axis="alpha", bracket=(lo, hi))`` scans ``axis`` (a warm-started
-grid), evaluates the phase of every grid point (:func:`replicaquant.phase`) and refines each
+grid), evaluates the phase of every grid point (:func:`replicaquant.phase.phase_line`: each point
+continued from its neighbour, the full branch search where the branches change) and refines each
 transition between neighbouring grid points by root finding:
 
 * **dynamical**: a nontrivial 1RSB branch exists at ``x = 1`` (``rsb.x1_roots`` finds one) on
@@ -26,7 +27,7 @@ import numpy as np
 
 from .axes import param_value, with_param
 from .model import Model
-from .phase import PhaseReport, classify
+from .phase import PhaseReport, classify, phase_line
 from .rs import solve_rs
 from .rsb import RSB1Solution, _search_opts, solve_1rsb, x1_roots
 
@@ -199,7 +200,9 @@ def transition_lines(model: Model, axis: str = "alpha", bracket=(0.1, 3.0), *, v
     def at_point(v):
         return with_param(model, axis, float(v))
 
-    reps = [classify(solve_1rsb(at_point(v), **skw)) for v in grid]
+    # the scan: each grid point continued from its neighbour (phase_line: same labels as the
+    # full search, which it falls back to whenever the branches change)
+    reps = list(phase_line([at_point(v) for v in grid], **skw))
     scan = tuple(_summary(r) for r in reps)
     solved = {float(v): r for v, r in zip(grid, reps)}
 
