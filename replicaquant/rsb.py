@@ -55,13 +55,16 @@ import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from numba import njit
 
 from ._results import format_result
 from ._validation import ParameterTypeError, check_int, check_real, check_state
 from .convergence import MAX_ITER, SUCCESS, finalize
-from .fixed_point import solve_fixed_point
+from .fixed_point import FixedPointResult, anderson_loop, anderson_workspace, solve_fixed_point
+from .fixed_point import _message as _fp_message
 from .invariants import check_rsb1
 from .model import Model
+from .records import R1_CHI1, R1_M, R1_Q0, R1_Q1
 from .errors import ConvergenceError  # noqa: F401  (re-exported: rsb.ConvergenceError)
 from .levels import LevelMeasure
 from .rs import RSSolution, solve_rs
@@ -74,6 +77,17 @@ __all__ = ["RSB1Solution", "RSB1Branch", "RSB1Map", "solve_1rsb", "x1_roots", "f
 
 # ---------------------------------------------------------------------------------------------
 # channel side, free energy, observables (plain functions of the order parameters)
+
+
+@njit(cache=True)
+def _channel_1rsb(alpha, rho, noise_var, beta, x, m, q0, q1, chi1):
+    """Compiled :func:`channel_conjugates_1rsb` (same formulas, same order of operations)."""
+    lam_ = 1.0 + chi1 + x * beta * (q1 - q0)
+    d = rho - 2.0 * m + q0 + noise_var
+    mhat = alpha / lam_
+    qhat0 = max(alpha * d / lam_ ** 2, 0.0)
+    qhat1 = qhat0 + max(alpha * (q1 - q0) / ((1.0 + chi1) * lam_), 0.0)
+    return mhat, qhat0, qhat1, alpha / (1.0 + chi1)
 
 
 def channel_conjugates_1rsb(alpha, rho, noise_var, beta, x, m, q0, q1, chi1):
@@ -170,11 +184,74 @@ def _check_finite_beta(model: Model) -> None:
 # the fixed-x map
 
 
+# compiled map: args = (levels, t_values, t_probs, gauss_rho, alpha, rho, noise_var, lam, beta,
+# x, memo); memo = [count, s (4), hats (4), prior-side vector (_FULL_N)] of the last evaluation
+_FULL_N = 9  # length of prior_side_1rsb_full's vector
+_MEMO_COUNT = 0
+_MEMO_S = 1
+_MEMO_HATS = 5
+_MEMO_OUT = 9
+_MEMO_N = _MEMO_OUT + _FULL_N
+
+
+@njit(cache=True)
+def _rsb1_evaluate(s, args):
+    """One fixed-``x`` 1RSB step at ``s = (m, q0, q1, chi1)``: channel conjugates, then the full
+    prior-side vector of :func:`prior_side_1rsb_full` (with Stein's ``m`` for a Gaussian
+    teacher); both are recorded in ``memo`` together with ``s``, and the evaluation counter
+    ``memo[0]`` is incremented.  Returns ``(mhat, qhat0, qhat1, Ahat, out)``."""
+    levels, tv, tp, grho, alpha, rho, noise_var, lam, beta, x, memo = args
+    mhat, qhat0, qhat1, Ahat = _channel_1rsb(alpha, rho, noise_var, beta, x, s[0], s[1], s[2], s[3])
+    out = prior_side_1rsb_full(levels, lam + Ahat, beta, x, mhat, qhat0, qhat1, tv, tp, grho)
+    memo[_MEMO_COUNT] += 1.0
+    for i in range(4):
+        memo[_MEMO_S + i] = s[i]
+    memo[_MEMO_HATS] = mhat
+    memo[_MEMO_HATS + 1] = qhat0
+    memo[_MEMO_HATS + 2] = qhat1
+    memo[_MEMO_HATS + 3] = Ahat
+    for i in range(_FULL_N):
+        memo[_MEMO_OUT + i] = out[i]
+    return mhat, qhat0, qhat1, Ahat, out
+
+
+@njit(cache=True)
+def _rsb1_map(s, args):
+    """The undamped fixed-``x`` 1RSB map ``(m, q0, q1, chi1) -> (m, q0, q1, chi1)`` (compiled)."""
+    out = _rsb1_evaluate(s, args)[4]
+    fx = np.empty(4)
+    fx[0] = out[R1_M]
+    fx[1] = out[R1_Q0]
+    fx[2] = out[R1_Q1]
+    fx[3] = out[R1_CHI1]
+    return fx
+
+
+@njit(cache=True)
+def _rsb1_feasible(s, args):
+    """Physical 1RSB state: finite, ``q0 >= 0``, ``q1 >= q0``, ``chi1 >= 0``, ``m^2 <= rho q0``
+    (Cauchy-Schwarz, with the slack of :func:`replicaquant.rs.feasible`)."""
+    m, q0, q1, chi1 = s[0], s[1], s[2], s[3]
+    if not (math.isfinite(m) and math.isfinite(q0) and math.isfinite(q1) and math.isfinite(chi1)):
+        return False
+    return q0 >= 0.0 and q1 >= q0 and chi1 >= 0.0 and m * m <= args[5] * q0 * (1 + 1e-9) + 1e-300
+
+
+@njit(cache=True)
+def _rsb1_solve(x0, args, mixing, tol, max_iter, depth, patience, ws):
+    """The whole fixed-``x`` 1RSB iteration, compiled: :func:`~replicaquant.fixed_point.anderson_loop`
+    on :func:`_rsb1_map`."""
+    return anderson_loop(_rsb1_map, _rsb1_feasible, x0, args, mixing, tol, max_iter, depth, patience, ws)
+
+
 class RSB1Map:
     """The 1RSB iteration at fixed Parisi ``x``: ``(m, q0, q1, chi1) -> prior(channel(.))``.
 
-    ``evaluate`` also returns the conjugates ``(mhat, qhat0, qhat1, Ahat)`` and the full
-    prior-side vector ``[Phi, m, q0, q1, Q, chi1, E<<phi>>]``.
+    Calling it applies the undamped map (compiled, :func:`_rsb1_map`); ``evaluate`` also returns
+    the conjugates ``(mhat, qhat0, qhat1, Ahat)`` and the full prior-side vector
+    ``[Phi, m, q0, q1, Q, chi1, E<<phi>>, E<<bvar^2>>, E[(d<<w>>/dH0)^2]]`` (reusing the last
+    evaluation when ``s`` is its argument); ``iterate`` runs the compiled Anderson loop;
+    ``evaluations`` counts every map evaluation made through this object.
     """
 
     def __init__(self, model: Model, x: float):
@@ -183,24 +260,44 @@ class RSB1Map:
         self.x = _check_x(x)
         self.levels, self.tv, self.tp, self.grho = _levels_and_teacher(model)
         self.rho = model.rho
+        self._memo = np.full(_MEMO_N, np.nan)
+        self._memo[_MEMO_COUNT] = 0.0
+        self.args = (self.levels, self.tv, self.tp, float(self.grho), float(model.alpha),
+                     float(self.rho), float(model.noise_var), float(model.lam), float(model.beta),
+                     float(self.x), self._memo)
+
+    @property
+    def evaluations(self) -> int:
+        """Map evaluations made so far (compiled loop, calls and :meth:`evaluate`)."""
+        return int(self._memo[_MEMO_COUNT])
 
     def evaluate(self, s):
-        m, q0, q1, chi1 = (float(v) for v in s)
-        M = self.model
-        hats = channel_conjugates_1rsb(M.alpha, self.rho, M.noise_var, M.beta, self.x, m, q0, q1, chi1)
-        mhat, qhat0, qhat1, Ahat = hats
-        out = prior_side_1rsb_full(self.levels, M.lam + Ahat, M.beta, self.x, mhat, qhat0, qhat1,
-                                   self.tv, self.tp, self.grho)
-        return hats, out
+        s = np.asarray(s, dtype=float)
+        memo = self._memo
+        if np.array_equal(s, memo[_MEMO_S:_MEMO_S + 4]):  # the last evaluation
+            return tuple(float(v) for v in memo[_MEMO_HATS:_MEMO_OUT]), memo[_MEMO_OUT:].copy()
+        mhat, qhat0, qhat1, Ahat, out = _rsb1_evaluate(s, self.args)
+        return (mhat, qhat0, qhat1, Ahat), out
 
     def __call__(self, s):
-        _, out = self.evaluate(s)
-        return np.array([out[1], out[2], out[3], out[5]])
+        return _rsb1_map(np.asarray(s, dtype=float), self.args)
 
     def feasible(self, s) -> bool:
-        m, q0, q1, chi1 = s
-        return bool(q0 >= 0.0 and q1 >= q0 and chi1 >= 0.0
-                    and m * m <= self.rho * q0 * (1 + 1e-9) + 1e-300)
+        return bool(_rsb1_feasible(np.asarray(s, dtype=float), self.args))
+
+    def iterate(self, x0, *, mixing, tol, max_iter, anderson, patience=None, workspace=None):
+        """Run the compiled iteration from ``x0`` (:func:`~replicaquant.fixed_point.anderson_loop`).
+
+        ``workspace`` (an :func:`~replicaquant.fixed_point.anderson_workspace` for 4 unknowns)
+        carries the Anderson history in and out; a fresh one by default.  Returns a
+        :class:`~replicaquant.fixed_point.FixedPointResult`.
+        """
+        ws = anderson_workspace(4, anderson) if workspace is None else workspace
+        pat = -1 if patience is None else int(patience)
+        x, fx, status, it, res = _rsb1_solve(np.array(x0, dtype=float), self.args, float(mixing),
+                                             float(tol), int(max_iter), int(anderson), pat, ws)
+        return FixedPointResult(x, fx, status == SUCCESS, int(it), float(res),
+                                _fp_message(status, it, res, patience), status=int(status))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -362,10 +459,12 @@ def _solve_fixed_x(model, x, s0, rs, *, mixing, tol, max_iter, anderson, collaps
     fp = solve_fixed_point(rsmap, s0, mixing=mixing, tol=tol, max_iter=n_fp, anderson=anderson,
                            feasible=rsmap.feasible, fallback=budget >= 10, patience=None,
                            root_maxfev=min(400, budget - 1), fallback_mixing=0.5 * mixing,
-                           fallback_max_iter=max(budget - min(400, budget - 1), 1))
+                           fallback_max_iter=max(budget - min(400, budget - 1), 1),
+                           loop=rsmap.iterate)
     s = fp.x if np.all(np.isfinite(fp.x)) else np.asarray(s0, dtype=float)
-    return _build(model, x, rsmap, s, fp.converged, fp.iterations, fp.residual, fp.message, rs,
-                  collapse_tol)
+    sol = _build(model, x, rsmap, s, fp.converged, fp.iterations, fp.residual, fp.message, rs,
+                 collapse_tol)
+    return replace(sol, iterations=rsmap.evaluations)
 
 
 def _split_start(rs: RSSolution, frac: float) -> np.ndarray:
