@@ -1,6 +1,6 @@
 """Exact finite-``d`` Gibbs averages by exhaustive enumeration, and their ``d -> inf`` extrapolation.
 
-For one data set ``(X, y)`` (``F = X/sqrt(d)``) the Gibbs measure on ``C**d`` (counting measure) is
+For one data set ``(X, y)`` (``F = X/sqrt(d)``) the Gibbs measure on ``C**d`` (counting measure) is::
 
     P(w) = exp(-beta H(w)) / Z,    H(w) = 1/2 |y - F w|^2 + lam/2 |w|^2,
 
