@@ -47,26 +47,54 @@ __all__ = ["GroundState", "AnnealedGroundState", "GroundStateScan", "VolumeScali
 #: ~1-2e9 axpy-elements/s of one core this is a few seconds (d = 26 one bit at alpha = 2:
 #: 1.7e9; d = 13 two bits: 8.7e8).
 DEFAULT_MAX_WORK = 4e9
+#: floor of the 1/d-fit error bars, relative to their mean: an instance mean reproduced exactly
+#: (sem = 0, e.g. a deterministic ground state) must not get infinite weight
+_SEM_FLOOR = 1e-6
+#: relative energy difference below which an annealing restart counts as reaching the best energy
+_HIT_RTOL = 1e-9
+#: fewer instances than this give no usable control-variate regression (2 controls + intercept
+#: + at least two residual degrees of freedom)
+_MIN_CV_INSTANCES = 5
 
 
 # ---------------------------------------------------------------------------------------------
 # compiled Gray-code enumeration
 
 
-@njit(cache=True)
-def _gray_gram(levels, G, b, lam, e0, best_digits):
-    """Enumerate ``K**d`` configurations by reflected Gray code, energy via ``u = G w``.
+@njit(cache=True, inline="always")
+def _keep_best(e, best, a, best_digits):
+    """``min(e, best)``, copying the digits ``a`` into ``best_digits`` when ``e`` is the new minimum."""
+    if e < best:
+        for i in range(a.size):
+            best_digits[i] = a[i]
+        return e
+    return best
 
-    ``e0 = H(all lowest level)``.  ``best_digits`` receives the level indices of the minimum.
-    Returns ``(best energy, configurations examined)``.
+
+@njit(cache=True)
+def _gray_search(levels, M, b, diag, lam, v, e0, gram, best_digits):
+    """Enumerate ``K**d`` configurations in reflected mixed-radix Gray-code order (Knuth, TAOCP
+    7.2.1.1, loopless Algorithm H: digits ``a``, directions ``o``, focus pointers ``f``).
+
+    Starts from all digits 0 with energy ``e0``.  One step moves coordinate ``j`` by one level,
+    ``delta = c' - c``, and updates ``H`` in O(1) from the maintained vector ``v``:
+
+    * ``gram``: ``v = u = G w``, ``M = G``:  ``H += delta (u_j - b_j) + diag_j delta^2/2 + ...``,
+      ``u += delta G_j``;
+    * otherwise ``v = r = y - F w``, ``M = F^T``:  ``H += -delta F_j.r + diag_j delta^2/2 + ...``,
+      ``r -= delta F_j``;
+
+    (``diag_j = G_jj = |F_j|^2``; ``...`` is ``lam (c'^2 - c^2)/2``).  One kernel for both, with
+    the Gray-code bookkeeping written once and kept inline: moving it into helper functions costs
+    a factor ~2 in this loop.  ``best_digits`` receives the level indices of the minimum.  Returns
+    ``(best energy, configurations examined)``.
     """
-    d = G.shape[0]
+    d = M.shape[0]
     K = levels.size
+    L = v.size
     a = np.zeros(d, dtype=np.int64)
     o = np.ones(d, dtype=np.int64)
     f = np.arange(d + 1)
-    w = np.full(d, levels[0])
-    u = G @ w
     e = e0
     best = e
     best_digits[:] = 0
@@ -80,15 +108,20 @@ def _gray_gram(levels, G, b, lam, e0, best_digits):
         a[j] += o[j]
         new = levels[a[j]]
         delta = new - old
-        e += delta * (u[j] - b[j]) + 0.5 * G[j, j] * delta * delta + 0.5 * lam * (new * new - old * old)
-        gj = G[j]
-        for i in range(d):
-            u[i] += delta * gj[i]
+        mj = M[j]
+        if gram:
+            e += delta * (v[j] - b[j]) + 0.5 * diag[j] * delta * delta + 0.5 * lam * (new * new - old * old)
+            for i in range(L):
+                v[i] += delta * mj[i]
+        else:
+            dot = 0.0
+            for mu in range(L):
+                dot += mj[mu] * v[mu]
+            e += -delta * dot + 0.5 * diag[j] * delta * delta + 0.5 * lam * (new * new - old * old)
+            for mu in range(L):
+                v[mu] -= delta * mj[mu]
         count += 1
-        if e < best:
-            best = e
-            for i in range(d):
-                best_digits[i] = a[i]
+        best = _keep_best(e, best, a, best_digits)
         if a[j] == 0 or a[j] == K - 1:
             o[j] = -o[j]
             f[j] = f[j + 1]
@@ -97,49 +130,31 @@ def _gray_gram(levels, G, b, lam, e0, best_digits):
 
 
 @njit(cache=True)
+def _gray_gram(levels, G, b, lam, e0, best_digits):
+    """:func:`_gray_search` maintaining ``u = G w`` (cheaper for ``n >= d``); ``e0 = H(all lowest
+    level)``.  A compiled wrapper so that ``gram`` is a constant the compiler folds into the loop."""
+    u = G @ np.full(G.shape[0], levels[0])
+    return _gray_search(levels, G, b, np.diag(G).copy(), lam, u, e0, True, best_digits)
+
+
+@njit(cache=True)
 def _gray_residual(levels, Ft, colnorm2, y, lam, best_digits):
-    """As :func:`_gray_gram` but maintaining the residual ``r = y - F w`` (cheaper for ``n < d``)."""
+    """:func:`_gray_search` maintaining the residual ``r = y - F w`` (cheaper for ``n < d``)."""
     d = Ft.shape[0]
-    n = y.size
-    K = levels.size
-    a = np.zeros(d, dtype=np.int64)
-    o = np.ones(d, dtype=np.int64)
-    f = np.arange(d + 1)
-    r = y.copy()
     c0 = levels[0]
-    for i in range(d):
-        for mu in range(n):
+    r = _start_residual(Ft, y, c0)
+    e0 = 0.5 * np.dot(r, r) + 0.5 * lam * d * c0 * c0
+    return _gray_search(levels, Ft, y, colnorm2, lam, r, e0, False, best_digits)
+
+
+@njit(cache=True)
+def _start_residual(Ft, y, c0):
+    """``r = y - F w`` at ``w = (c0, ..., c0)``, accumulated column by column (as the sweep does)."""
+    r = y.copy()
+    for i in range(Ft.shape[0]):
+        for mu in range(y.size):
             r[mu] -= c0 * Ft[i, mu]
-    e = 0.5 * np.dot(r, r) + 0.5 * lam * d * c0 * c0
-    best = e
-    best_digits[:] = 0
-    count = 1
-    while True:
-        j = f[0]
-        f[0] = 0
-        if j == d:
-            break
-        old = levels[a[j]]
-        a[j] += o[j]
-        new = levels[a[j]]
-        delta = new - old
-        fj = Ft[j]
-        dot = 0.0
-        for mu in range(n):
-            dot += fj[mu] * r[mu]
-        e += -delta * dot + 0.5 * colnorm2[j] * delta * delta + 0.5 * lam * (new * new - old * old)
-        for mu in range(n):
-            r[mu] -= delta * fj[mu]
-        count += 1
-        if e < best:
-            best = e
-            for i in range(d):
-                best_digits[i] = a[i]
-        if a[j] == 0 or a[j] == K - 1:
-            o[j] = -o[j]
-            f[j] = f[j + 1]
-            f[j + 1] = j + 1
-    return best, count
+    return r
 
 
 # ---------------------------------------------------------------------------------------------
@@ -345,6 +360,24 @@ def _resource_error(msg):
 
 
 @njit(cache=True)
+def _set_level(G, u, w, i, c):
+    """Set ``w_i = c`` keeping ``u = G w`` (one axpy); returns 1 if ``w_i`` changed, else 0."""
+    if c == w[i]:
+        return 0
+    delta = c - w[i]
+    gi = G[i]
+    for j in range(G.shape[0]):
+        u[j] += delta * gi[j]
+    w[i] = c
+    return 1
+
+
+#: cap on the greedy zero-temperature sweeps of one annealing run: every sweep that moves lowers
+#: H strictly, so this only guards against an endless loop from rounding ties
+_MAX_GREEDY_SWEEPS = 10000
+
+
+@njit(cache=True)
 def _anneal_run(levels, G, b, lam, betas, w, u, rng_u):
     """One annealing run in place: heat-bath sweeps at ``betas[s]`` then greedy sweeps.
 
@@ -359,13 +392,7 @@ def _anneal_run(levels, G, b, lam, betas, w, u, rng_u):
             gii = G[i, i]
             field = b[i] - u[i] + gii * w[i]
             k = sample_level(levels, gii + lam, field, beta, rng_u[s, i])
-            c = levels[k]
-            if c != w[i]:
-                delta = c - w[i]
-                gi = G[i]
-                for j in range(d):
-                    u[j] += delta * gi[j]
-                w[i] = c
+            _set_level(G, u, w, i, levels[k])
     greedy = 0
     while True:
         greedy += 1
@@ -373,15 +400,8 @@ def _anneal_run(levels, G, b, lam, betas, w, u, rng_u):
         for i in range(d):
             gii = G[i, i]
             field = b[i] - u[i] + gii * w[i]
-            c = levels[argmax_level(levels, gii + lam, field)]
-            if c != w[i]:
-                delta = c - w[i]
-                gi = G[i]
-                for j in range(d):
-                    u[j] += delta * gi[j]
-                w[i] = c
-                changed += 1
-        if changed == 0 or greedy > 10000:
+            changed += _set_level(G, u, w, i, levels[argmax_level(levels, gii + lam, field)])
+        if changed == 0 or greedy > _MAX_GREEDY_SWEEPS:
             break
     return greedy
 
@@ -444,7 +464,7 @@ def anneal_ground_state(X, y, model: Model, *, w0=None, restarts: int = 8, sweep
         energies[r_] = e / d
         if e < best_e:
             best_e, best_w = e, w.copy()
-    hits = np.abs(energies - best_e / d) <= 1e-9 * max(1.0, abs(best_e / d))
+    hits = np.abs(energies - best_e / d) <= _HIT_RTOL * max(1.0, abs(best_e / d))
     return _result(X, y, best_w, lam, w0, total, False, "anneal",
                    message=f"{restarts} restarts, {int(hits.sum())} reached the best energy",
                    cls=AnnealedGroundState, restart_energies=energies,
@@ -523,16 +543,26 @@ def extrapolate_inv_d(ds, mean, sem) -> tuple[float, float]:
     sem = np.asarray(sem, dtype=float)
     if ds.size == 1:
         return float(mean[0]), float(sem[0])
-    s = np.maximum(sem, 1e-6 * max(float(np.mean(np.abs(sem))), 1e-300))
-    A = np.column_stack([np.ones_like(ds), 1.0 / ds]) / s[:, None]
-    rhs = mean / s
+    s = np.maximum(sem, _SEM_FLOOR * max(float(np.mean(np.abs(sem))), 1e-300))
+    coef, cov = _weighted_line_fit(1.0 / ds, mean, s)
+    return float(coef[0]), float(math.sqrt(cov[0, 0]))
+
+
+def _weighted_line_fit(x, y, s):
+    """Weighted least squares ``y ~ c0 + c1 x`` with weights ``1/s^2``.
+
+    Returns ``(coef, cov)``; ``cov = (A^T A)^-1`` inflated by ``max(1, chi2/dof)`` when
+    ``dof = n - 2 > 0`` (scatter beyond the error bars widens them, never narrows).
+    """
+    A = np.column_stack([np.ones_like(x), x]) / s[:, None]
+    rhs = y / s
     coef, *_ = np.linalg.lstsq(A, rhs, rcond=None)
     cov = np.linalg.inv(A.T @ A)
-    dof = ds.size - 2
+    dof = x.size - 2
     if dof > 0:
         chi2 = float(np.sum((A @ coef - rhs) ** 2))
         cov = cov * max(1.0, chi2 / dof)
-    return float(coef[0]), float(math.sqrt(cov[0, 0]))
+    return coef, cov
 
 
 def ground_state_scan(model: Model, ds, instances: int = 16, seed=0, *, method: str = "exact",
@@ -620,7 +650,7 @@ def ground_state_scan(model: Model, ds, instances: int = 16, seed=0, *, method: 
         mean = np.empty(ds.size)
         sem = np.empty(ds.size)
         for i in range(ds.size):
-            if control_variates and instances >= 5:
+            if control_variates and instances >= _MIN_CV_INSTANCES:
                 mean[i], sem[i] = _cv_mean(arr[i], controls[i], control_means[i])
             else:
                 mean[i] = arr[i].mean()
@@ -715,14 +745,8 @@ def training_volume_scaling(model: Model, alphas, d: int = 20, instances: int = 
     m_, s_ = np.array(m_), np.array(s_)
     xv = 2.0 * math.log(K) / alphas
     if alphas.size >= 2 and np.all(m_ > 0):
-        yv = np.log(m_)
-        sy = np.maximum(s_ / m_, 1e-12)
-        A = np.column_stack([np.ones_like(xv), xv]) / sy[:, None]
-        coef, *_ = np.linalg.lstsq(A, yv / sy, rcond=None)
-        cov = np.linalg.inv(A.T @ A)
-        if alphas.size > 2:
-            chi2 = float(np.sum((A @ coef - yv / sy) ** 2))
-            cov = cov * max(1.0, chi2 / (alphas.size - 2))
+        # relative errors floored at 1e-12: an exactly reproduced mean must not get infinite weight
+        coef, cov = _weighted_line_fit(xv, np.log(m_), np.maximum(s_ / m_, 1e-12))
         slope, slope_err = float(coef[1]), float(math.sqrt(cov[1, 1]))
     else:
         slope, slope_err = math.nan, math.nan

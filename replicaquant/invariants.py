@@ -123,6 +123,23 @@ def _cauchy_schwarz(m, Q, rho) -> str | None:
     return None
 
 
+def _teacher_bounds(m, Q, rho, errors, *, extra_scale: float = 0.0) -> str | None:
+    """``m^2 <= rho Q``, then every ``(name, value)`` of ``errors`` ``>= 0`` on the scale
+    ``rho + Q + 2|m| + extra_scale`` (the size of the terms of ``rho - 2m + Q``, plus the label
+    noise for a training error)."""
+    r = _cauchy_schwarz(m, Q, rho)
+    if r:
+        return r
+    scale = rho + Q + 2 * abs(m)
+    if extra_scale:
+        scale = scale + extra_scale
+    for k, v in errors:
+        r = _nonneg(k, v, scale=scale)
+        if r:
+            return r
+    return None
+
+
 def _e_phi(p, a, mhat, qhat) -> float:
     """``E[phi]`` over the RS field ``h = mhat w0 + sqrt(qhat) z`` (package quadrature)."""
     from .quadrature import expect  # the Gaussian averages, not a solver
@@ -164,15 +181,10 @@ def check_rs(sol, *, free_energy: bool = True) -> str | None:
         return r
     rho = p["rho"] if p is not None else None
     if rho is not None:
-        r = _cauchy_schwarz(m, Q, rho)
+        r = _teacher_bounds(m, Q, rho, [(k, vals[k]) for k in ("gen_error", "gen_error_mean") if k in vals])
         if r:
             return r
         err_scale = rho + Q + 2 * abs(m)
-        for k in ("gen_error", "gen_error_mean"):
-            if k in vals:
-                r = _nonneg(k, vals[k], scale=err_scale)
-                if r:
-                    return r
     if "train_error" in vals:
         r = _nonneg("train_error", vals["train_error"],
                     scale=(err_scale + (p["noise_var"] if p else 0.0)) if rho is not None else None)
@@ -248,16 +260,10 @@ def check_rsb1(sol) -> str | None:
     p = _model_numbers(sol)
     if p is None:
         return None
-    rho = p["rho"]
-    r = _cauchy_schwarz(m, Q, rho)
+    r = _teacher_bounds(m, Q, p["rho"], [(k, vals[k]) for k in ("gen_error", "gen_error_mean", "train_error")
+                                         if k in vals], extra_scale=p["noise_var"])
     if r:
         return r
-    err_scale = rho + Q + 2 * abs(m)
-    for k in ("gen_error", "gen_error_mean", "train_error"):
-        if k in vals:
-            r = _nonneg(k, vals[k], scale=err_scale + p["noise_var"])
-            if r:
-                return r
     if math.isfinite(p["beta"]):
         return _ident("Q - q1 = chi1/beta", Q - q1, chi1 / p["beta"], (Q, q1))
     return None
@@ -292,16 +298,7 @@ def check_se(se) -> str | None:
     p = _model_numbers(se)
     if p is None:
         return None
-    rho = p["rho"]
-    r = _cauchy_schwarz(m, Q, rho)
-    if r:
-        return r
-    for k in ("mse", "gen_error"):
-        if k in last:
-            r = _nonneg(k, last[k], scale=rho + Q + 2 * abs(m))
-            if r:
-                return r
-    return None
+    return _teacher_bounds(m, Q, p["rho"], [(k, last[k]) for k in ("mse", "gen_error") if k in last])
 
 
 def check_amp_summary(run, levels=None) -> str | None:

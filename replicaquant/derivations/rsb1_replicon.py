@@ -58,6 +58,8 @@ import sys
 
 import sympy as sp
 
+from . import report_checks
+
 alpha, beta, n = sp.symbols("alpha beta n", positive=True)
 y1, y2, x = sp.symbols("y1 y2 x", positive=True)
 rho, noise = sp.symbols("rho noise_var", positive=True)
@@ -193,11 +195,7 @@ def main() -> int:
     print("  between states:  d(qhat1 - qhat0)/du1 ->", between)
     print("\nlambda_within  = alpha/(1+chi1)^2 E<<(beta Var)^2>>")
     print("lambda_between = alpha/Lam^2 E[(<<beta Var>> + x beta (<<<w>^2>> - <<w>>^2))^2]")
-    checks = run_checks()
-    print("\nChecks:")
-    for k, v in checks.items():
-        print(f"  [{'ok' if v else 'FAIL'}] {k}")
-    return 0 if all(checks.values()) else 1
+    return report_checks(run_checks())
 
 
 if __name__ == "__main__":  # pragma: no cover

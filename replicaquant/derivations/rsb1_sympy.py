@@ -39,6 +39,8 @@ import sys
 
 import sympy as sp
 
+from . import print_equations, report_checks
+
 # ---------------------------------------------------------------------------------------------
 # symbols
 
@@ -379,21 +381,13 @@ def main() -> int:
     print("  f =", d["f"])
     print("\nOutput term G_E = lim_{n->0} -(1/(2n)) ln det(I + beta C):")
     print("  G_E =", d["G_E"])
-    print("\nChannel equations (df/d(m, q0, q1, Q) = 0):")
-    for k, v in d["channel"].items():
-        print(f"  {k} = {v}")
-    print("\nPrior equations (df/d(conjugate) = 0, Phi derivatives; Stein form in the docstring):")
-    for k, v in d["prior"].items():
-        print(f"  df/d{k} = {v} = 0")
+    print_equations("Channel equations (df/d(m, q0, q1, Q) = 0):", d["channel"])
+    print_equations("Prior equations (df/d(conjugate) = 0, Phi derivatives; Stein form in the docstring):", d["prior"], "  df/d{k} = {v} = 0")
     print("\nTraining error (1/n) sum_mu <r_mu^2>:")
     print("  ", d["train_error"])
     print("\ndf/dx (explicit; Ephi = E<<phi>>), complexity Sigma = beta x^2 df/dx:")
     print("  ", d["dfdx"])
-    checks = run_checks(d)
-    print("\nChecks:")
-    for k, v in checks.items():
-        print(f"  [{'ok' if v else 'FAIL'}] {k}")
-    return 0 if all(checks.values()) else 1
+    return report_checks(run_checks(d))
 
 
 if __name__ == "__main__":  # pragma: no cover

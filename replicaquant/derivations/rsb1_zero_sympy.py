@@ -37,6 +37,8 @@ import sys
 
 import sympy as sp
 
+from . import print_equations, report_checks
+
 alpha, beta, x, y, eps = sp.symbols("alpha beta x y epsilon", positive=True)
 rho, noise = sp.symbols("rho noise_var", positive=True)
 lam = sp.symbols("lam", nonnegative=True)
@@ -154,19 +156,11 @@ def main() -> int:
     print("Zero-temperature 1RSB: x = y/beta, q1 = Q - chi1/beta, beta -> inf")
     print("  e(y) =", d["e"])
     print("  O(1/beta) correction of f (order parameters fixed) =", d["e_correction"])
-    print("\nChannel equations (de/d(m, q0, Q, chi1) = 0):")
-    for k, v in d["channel"].items():
-        print(f"  {k} = {v}")
-    print("\nPrior equations (de/d(conjugate) = 0):")
-    for k, v in d["prior"].items():
-        print(f"  de/d{k} = {v} = 0")
+    print_equations("Channel equations (de/d(m, q0, Q, chi1) = 0):", d["channel"])
+    print_equations("Prior equations (de/d(conjugate) = 0):", d["prior"], "  de/d{k} = {v} = 0")
     print("\nTraining error:", d["train_error"])
     print("de/dy (Ephi = E<<phi_inf>>), Sigma = y^2 de/dy:", d["dedy"])
-    checks = run_checks(d)
-    print("\nChecks:")
-    for k, v in checks.items():
-        print(f"  [{'ok' if v else 'FAIL'}] {k}")
-    return 0 if all(checks.values()) else 1
+    return report_checks(run_checks(d))
 
 
 if __name__ == "__main__":  # pragma: no cover
