@@ -123,6 +123,15 @@ def _cauchy_schwarz(m, Q, rho) -> str | None:
     return None
 
 
+def _rs_order(q, Q, chi, *, where: str = "") -> str | None:
+    """``0 <= q <= Q`` and ``chi >= 0`` (the RS overlaps and susceptibility)."""
+    return first_violation(
+        _nonneg("q", q, scale=abs(q) + abs(Q)),
+        None if _le(q, Q) else f"invariant q <= Q violated{where}: q={_fmt(q)}, Q={_fmt(Q)}",
+        _nonneg("chi", chi),
+    )
+
+
 def _teacher_bounds(m, Q, rho, errors, *, extra_scale: float = 0.0) -> str | None:
     """``m^2 <= rho Q``, then every ``(name, value)`` of ``errors`` ``>= 0`` on the scale
     ``rho + Q + 2|m| + extra_scale`` (the size of the terms of ``rho - 2m + Q``, plus the label
@@ -171,12 +180,7 @@ def check_rs(sol, *, free_energy: bool = True) -> str | None:
     if r:
         return r
     m, q, Q, chi = (float(vals[k]) for k in ("m", "q", "Q", "chi"))
-    r = first_violation(
-        _nonneg("q", q, scale=abs(q) + abs(Q)),
-        None if _le(q, Q) else f"invariant q <= Q violated: q={_fmt(q)}, Q={_fmt(Q)}",
-        _nonneg("chi", chi),
-        *(_nonneg(k, vals[k]) for k in ("mhat", "qhat", "Ahat") if k in vals),
-    )
+    r = first_violation(_rs_order(q, Q, chi), *(_nonneg(k, vals[k]) for k in ("mhat", "qhat", "Ahat") if k in vals))
     if r:
         return r
     rho = p["rho"] if p is not None else None
@@ -288,11 +292,7 @@ def check_se(se) -> str | None:
     if not all(k in last for k in ("m", "q", "chi", "Q")):
         return None
     m, q, chi, Q = last["m"], last["q"], last["chi"], last["Q"]
-    r = first_violation(
-        _nonneg("q", q, scale=abs(q) + abs(Q)),
-        None if _le(q, Q) else f"invariant q <= Q violated at the last iterate: q={_fmt(q)}, Q={_fmt(Q)}",
-        _nonneg("chi", chi),
-    )
+    r = _rs_order(q, Q, chi, where=" at the last iterate")
     if r:
         return r
     p = _model_numbers(se)
