@@ -218,6 +218,19 @@ def _continued(model: Model, near: PhaseReport, solve_kwargs: dict) -> RSB1Solut
                    branches=tuple(branches))
 
 
+def _broken(label, transition, point: RSB1Solution, sol: RSB1Solution, complexity_x1, converged,
+            why) -> PhaseReport:
+    """Report of a broken (1RSB/FRSB) phase whose thermodynamics is the 1RSB ``point``."""
+    rs = sol.rs
+    return PhaseReport(label=label, transition=transition, x=point.x, free_energy=point.free_energy,
+                       free_energy_rs=rs.free_energy, complexity=point.complexity,
+                       complexity_x1=complexity_x1, at=rs.at, replicon=point.replicon,
+                       replicon_between=point.replicon_between, q0=point.q0, q1=point.q1,
+                       gen_error=point.gen_error, gen_error_mean=point.gen_error_mean,
+                       train_error=point.train_error, n_branches=len(sol.branches),
+                       converged=converged, message=why, rs=rs, rsb=sol)
+
+
 def classify(sol: RSB1Solution, *, replicon_tol: float = 0.0) -> PhaseReport:
     """:class:`PhaseReport` of a thermodynamic :func:`~replicaquant.rsb.solve_1rsb` result."""
     rs = sol.rs
@@ -238,13 +251,7 @@ def classify(sol: RSB1Solution, *, replicon_tol: float = 0.0) -> PhaseReport:
                f"f - f_RS = {sol.free_energy - rs.free_energy:.3e}; replicons within/between = "
                f"{sol.replicon:.4g}/{sol.replicon_between:.4g}; at = {rs.at:.4g} "
                f"({'RS locally unstable' if rs.at >= 1 else 'RS locally stable'}); {transition}")
-        return PhaseReport(label=label, transition=transition, x=sol.x, free_energy=sol.free_energy,
-                           free_energy_rs=rs.free_energy, complexity=sol.complexity,
-                           complexity_x1=complexity_x1, at=rs.at, replicon=sol.replicon,
-                           replicon_between=sol.replicon_between, q0=sol.q0, q1=sol.q1,
-                           gen_error=sol.gen_error, gen_error_mean=sol.gen_error_mean,
-                           train_error=sol.train_error, n_branches=len(branches),
-                           converged=converged, message=why, rs=rs, rsb=sol)
+        return _broken(label, transition, sol, sol, complexity_x1, converged, why)
     opened = [b for b in branches if b.kind == "open" and b.best.free_energy > rs.free_energy + 1e-12]
     if opened:
         # a branch whose f(x) rises above f_RS but whose maximum was not located (the walk lost
@@ -258,13 +265,7 @@ def classify(sol: RSB1Solution, *, replicon_tol: float = 0.0) -> PhaseReport:
         why = (f"{label} (x* not located): branch {b.index} has f - f_RS = "
                f"{best.free_energy - rs.free_energy:.3e} > 0 at x = {best.x:.4g} but {b.message}; "
                f"at = {rs.at:.4g}")
-        return PhaseReport(label=label, transition=transition, x=best.x, free_energy=best.free_energy,
-                           free_energy_rs=rs.free_energy, complexity=best.complexity,
-                           complexity_x1=complexity_x1, at=rs.at, replicon=best.replicon,
-                           replicon_between=best.replicon_between, q0=best.q0, q1=best.q1,
-                           gen_error=best.gen_error, gen_error_mean=best.gen_error_mean,
-                           train_error=best.train_error, n_branches=len(branches),
-                           converged=False, message=why, rs=rs, rsb=sol)
+        return _broken(label, transition, best, sol, complexity_x1, False, why)
     dyn = [b for b in branches if b.kind == "x=1" and b.at_one.complexity > 0.0]
     if dyn:
         label, transition = "d1RSB", "discontinuous"

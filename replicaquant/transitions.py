@@ -270,71 +270,49 @@ def transition_lines(model: Model, axis: str = "alpha", bracket=(0.1, 3.0), *, v
             lines["dynamical"] = TransitionPoint("dynamical", math.nan, False,
                                                  message="no appearance of a nontrivial x = 1 branch on the grid")
 
+    def root_line(kind, values, fun, found_msg, lost_msg, none_msg):
+        """Brent's method on ``fun`` (``_NoBranch`` if it cannot be evaluated) across the first
+        sign change of the scanned ``values``."""
+        idx = [i for i in range(len(grid) - 1)
+               if np.isfinite(values[i]) and np.isfinite(values[i + 1]) and values[i] * values[i + 1] < 0]
+        if not idx:
+            return TransitionPoint(kind, math.nan, False, message=none_msg)
+        i = idx[0]
+        count = [0]
+
+        def counted(v):
+            count[0] += 1
+            val = fun(v)
+            if not np.isfinite(val):
+                raise _NoBranch(v)
+            return val
+
+        try:
+            v = float(brentq(counted, float(grid[i]), float(grid[i + 1]), xtol=xtol, maxiter=100))
+        except _NoBranch as exc:
+            return TransitionPoint(kind, math.nan, False, n_crossings=len(idx), evaluations=count[0],
+                                   message=lost_msg.format(f"{exc.v:.6g}"))
+        lo_rep, hi_rep = sides(v)
+        return TransitionPoint(kind, v, True, _summary(lo_rep), _summary(hi_rep), len(idx), count[0],
+                               found_msg.format(f"{v:.6g}"))
+
+    def sigma1_at(v):
+        mv = at_point(v)
+        roots, _ = x1_roots(mv, solve_rs(mv, init="multi", warn=False), **opts)
+        return _sigma1(roots)
+
     if "static" in kinds:
-        sig = [min((b.at_one.complexity for b in r.rsb.branches), default=math.nan) for r in reps]
-        idx = [i for i in range(len(grid) - 1)
-               if np.isfinite(sig[i]) and np.isfinite(sig[i + 1]) and sig[i] * sig[i + 1] < 0]
-        if idx:
-            i = idx[0]
-            n_ev = 0
-
-            def s1(v):
-                nonlocal n_ev
-                n_ev += 1
-                mv = at_point(v)
-                rs = solve_rs(mv, init="multi", warn=False)
-                roots, _ = x1_roots(mv, rs, **opts)
-                val = _sigma1(roots)
-                if not np.isfinite(val):
-                    raise _NoBranch(v)
-                return val
-
-            try:
-                v = brentq(s1, float(grid[i]), float(grid[i + 1]), xtol=xtol, maxiter=100)
-                lo_rep, hi_rep = sides(v)
-                lines["static"] = TransitionPoint(
-                    "static", float(v), True, _summary(lo_rep), _summary(hi_rep), len(idx), n_ev,
-                    f"Sigma(1) = 0 on a nontrivial x = 1 branch at {axis} = {v:.6g} (Kauzmann)")
-            except _NoBranch as exc:
-                lines["static"] = TransitionPoint("static", math.nan, False, n_crossings=len(idx),
-                                                  evaluations=n_ev,
-                                                  message=f"the x = 1 branch vanished at {axis} = {exc.v:.6g} "
-                                                          "while locating Sigma(1) = 0")
-        else:
-            lines["static"] = TransitionPoint("static", math.nan, False,
-                                              message="Sigma(1) of the x = 1 branches does not change sign on the grid")
-
+        lines["static"] = root_line(
+            "static", [min((b.at_one.complexity for b in r.rsb.branches), default=math.nan) for r in reps],
+            sigma1_at, f"Sigma(1) = 0 on a nontrivial x = 1 branch at {axis} = {{}} (Kauzmann)",
+            f"the x = 1 branch vanished at {axis} = {{}} while locating Sigma(1) = 0",
+            "Sigma(1) of the x = 1 branches does not change sign on the grid")
     if "Gardner" in kinds:
-        gv = [_gardner_value(r) for r in reps]
-        idx = [i for i in range(len(grid) - 1)
-               if np.isfinite(gv[i]) and np.isfinite(gv[i + 1]) and gv[i] * gv[i + 1] < 0]
-        if idx:
-            i = idx[0]
-            n_ev = 0
-
-            def gfun(v):
-                nonlocal n_ev
-                n_ev += 1
-                val = _gardner_value(phase_at(v, nearest(v)))
-                if not np.isfinite(val):
-                    raise _NoBranch(v)
-                return val
-
-            try:
-                v = brentq(gfun, float(grid[i]), float(grid[i + 1]), xtol=xtol, maxiter=100)
-                lo_rep, hi_rep = sides(v)
-                lines["Gardner"] = TransitionPoint(
-                    "Gardner", float(v), True, _summary(lo_rep), _summary(hi_rep), len(idx), n_ev,
-                    f"1RSB replicon = 1 at {axis} = {v:.6g}")
-            except _NoBranch as exc:
-                lines["Gardner"] = TransitionPoint("Gardner", math.nan, False, n_crossings=len(idx),
-                                                   evaluations=n_ev,
-                                                   message=f"the 1RSB phase ended at {axis} = {exc.v:.6g} "
-                                                           "while locating the Gardner point")
-        else:
-            lines["Gardner"] = TransitionPoint("Gardner", math.nan, False,
-                                               message="the 1RSB replicon does not cross 1 inside a 1RSB/FRSB "
-                                                       "region of the grid")
+        lines["Gardner"] = root_line(
+            "Gardner", [_gardner_value(r) for r in reps],
+            lambda v: _gardner_value(phase_at(v, nearest(v))), f"1RSB replicon = 1 at {axis} = {{}}",
+            f"the 1RSB phase ended at {axis} = {{}} while locating the Gardner point",
+            "the 1RSB replicon does not cross 1 inside a 1RSB/FRSB region of the grid")
     return TransitionLines(axis=axis, values=tuple(float(v) for v in grid),
                            labels=tuple(r.label for r in reps), lines=lines, scan=scan, model=model)
 
