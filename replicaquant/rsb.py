@@ -60,7 +60,8 @@ from numba import njit
 from ._results import format_result
 from ._validation import ParameterTypeError, check_int, check_real, check_state
 from .convergence import MAX_ITER, SUCCESS, finalize
-from .fixed_point import FixedPointResult, anderson_loop, anderson_workspace, solve_fixed_point
+from .fixed_point import (FixedPointResult, anderson_loop, anderson_workspace, residual_norm,
+                          solve_fixed_point)
 from .fixed_point import _message as _fp_message
 from .invariants import check_rsb1
 from .model import Model
@@ -266,6 +267,16 @@ class RSB1Map:
                      float(self.rho), float(model.noise_var), float(model.lam), float(model.beta),
                      float(self.x), self._memo)
 
+    def at(self, x: float) -> "RSB1Map":
+        """The same model's map at another ``x`` (shares the level arrays; own memo and count)."""
+        new = object.__new__(RSB1Map)
+        new.model, new.x = self.model, _check_x(x)
+        new.levels, new.tv, new.tp, new.grho, new.rho = self.levels, self.tv, self.tp, self.grho, self.rho
+        new._memo = np.full(_MEMO_N, np.nan)
+        new._memo[_MEMO_COUNT] = 0.0
+        new.args = self.args[:9] + (float(new.x), new._memo)
+        return new
+
     @property
     def evaluations(self) -> int:
         """Map evaluations made so far (compiled loop, calls and :meth:`evaluate`)."""
@@ -345,6 +356,10 @@ class RSB1Solution:
         :func:`solve_1rsb`).
     branches : tuple of RSB1Branch
         Every nontrivial branch found by the search (empty for fixed-``x`` solves).
+    evaluations : dict
+        Map evaluations by phase of :func:`solve_1rsb`: ``x1_roots`` (branch search at
+        ``x = 1``), ``walk`` (``x`` search), ``polish`` (the final full-tolerance steps);
+        ``iterations`` is their sum (empty for fixed-``x`` solves).
     """
 
     model: Model = field(repr=False)
@@ -377,6 +392,7 @@ class RSB1Solution:
     status: int = 0
     branch: str = ""
     branches: tuple = field(default=(), repr=False)
+    evaluations: dict = field(default_factory=dict, repr=False, compare=False)
 
     FIELDS = ("x", "m", "q0", "q1", "Q", "chi1", "mhat", "qhat0", "qhat1", "Ahat", "free_energy",
               "free_energy_rs", "gen_error", "gen_error_mean", "train_error", "dfdx", "complexity",
@@ -447,12 +463,13 @@ def _walk_opts(opts):
     return dict(opts, max_iter=min(opts["max_iter"], 150))
 
 
-def _solve_fixed_x(model, x, s0, rs, *, mixing, tol, max_iter, anderson, collapse_tol):
+def _solve_fixed_x(model, x, s0, rs, *, mixing, tol, max_iter, anderson, collapse_tol, counter=None):
     """Fixed-``x`` saddle point by :func:`~replicaquant.fixed_point.solve_fixed_point`: damped/Anderson
     iteration (at most 400 steps) first; if it stalls (Anderson can cycle near the RS/1RSB
     bifurcation, where the ``q1 - q0`` mode is marginal), a Powell-hybrid root of ``F(s) - s``
     accepted only if the undamped residual there is below ``tol``, then damped iteration with half
-    the mixing for the remaining budget.  ``iterations`` counts map evaluations."""
+    the mixing for the remaining budget.  ``iterations`` counts map evaluations (also added to
+    ``counter[0]`` when a one-element list is given)."""
     rsmap = RSB1Map(model, x)
     n_fp = min(max_iter, 400) if max_iter > 150 else min(max_iter, 100)
     budget = max_iter - n_fp
@@ -464,6 +481,8 @@ def _solve_fixed_x(model, x, s0, rs, *, mixing, tol, max_iter, anderson, collaps
     s = fp.x if np.all(np.isfinite(fp.x)) else np.asarray(s0, dtype=float)
     sol = _build(model, x, rsmap, s, fp.converged, fp.iterations, fp.residual, fp.message, rs,
                  collapse_tol)
+    if counter is not None:
+        counter[0] += rsmap.evaluations
     return replace(sol, iterations=rsmap.evaluations)
 
 
@@ -525,7 +544,17 @@ def _state_x1(rs: RSSolution, t: float) -> np.ndarray:
     return np.array([rs.m, rs.q, rs.Q - t * chi / rs.model.beta, t * chi])
 
 
-_T_SCAN = np.unique(np.concatenate([np.geomspace(1e-7, 0.3, 10), 1.0 - np.geomspace(0.7, 1e-4, 10)]))
+#: ``t`` grid of the ``x = 1`` scan (``t = chi1/chi_RS``): geometric where frozen roots sit
+#: (``t ~ -g(0)``, ``g`` is linear in ``t`` there), then O(1) steps; the end ``t = 1`` needs no
+#: evaluation (``k(1) = at - 1``, see :func:`x1_roots`)
+_T_SCAN = (1e-9, 1e-6, 1e-4, 1e-3, 1e-2, 0.04, 0.12, 0.3, 0.55, 0.8, 0.95)
+#: bracket refinement of an ``x = 1`` root: at most this many evaluations before the fixed-``x``
+#: solver takes over from the best point
+_X1_REFINE_MAX = 30
+
+
+def _logit(t):
+    return math.log(t / (1.0 - t))
 
 
 def x1_roots(model: Model, rs: RSSolution, *, t_grid=None, collapse_tol: float = 1e-7, **opts):
@@ -534,43 +563,107 @@ def x1_roots(model: Model, rs: RSSolution, *, t_grid=None, collapse_tol: float =
     At ``x = 1`` the 1RSB equations for ``(m, q0, Q)`` reduce exactly to RS (``m = m_RS``,
     ``q0 = q_RS``, ``Q = Q_RS`` for any ``q1``; see the module docstring), so the branches at
     ``x = 1`` are the roots of the one-variable function
-    ``g(t) = F_q1(q1(t)) - q1(t)``, ``q1(t) = Q - t (Q - q0)``, ``chi1 = t chi_RS`` on ``t in (0, 1)``
-    (``t = 1`` is RS itself; near it ``g ~ (at - 1)(q1 - q0)``).  ``g`` is tabulated on a grid
-    dense at both ends (frozen states sit at ``t << 1``), every sign change refined by Brent's
-    method and polished by the fixed-``x`` solver.  Returns ``(solutions, n_evaluations)``,
-    solutions sorted by ``q1 - q0`` ascending (nontrivial, converged ones only).
+    ``k(t) = (F_q1(q1(t)) - q1(t)) / ((1 - t)(Q - q0))``, ``q1(t) = Q - t (Q - q0)``,
+    ``chi1 = t chi_RS`` on ``t in (0, 1)`` (``t = 1`` is RS itself).  Near ``t = 1``
+    ``F_q1 - q1 ~ at (q1 - q0) - (q1 - q0)``, so ``k(1) = at - 1`` is known without an
+    evaluation (the RS replicon).  ``k`` is tabulated on :data:`_T_SCAN` (11 points, dense where
+    frozen states sit, ``t << 1``); every sign change (the last interval ends at ``t = 1``) and
+    every near-tangency (a local minimum of ``|k|`` whose parabola through its neighbours in
+    ``logit t`` crosses zero: two close roots about to appear) is refined by the Illinois method
+    until the *full* state has residual ``< tol``, the fixed-``x`` solver taking over only if
+    that fails.  ``k(t_min) > 0`` (``g > 0`` down to ``chi1 ~ 0``) is a frozen root at
+    ``t < t_min``, solved from ``t_min``.  Returns ``(solutions, n_evaluations)`` (every map
+    evaluation counted), solutions sorted by ``q1 - q0`` ascending (nontrivial, converged ones).
     """
-    from scipy.optimize import brentq
-
-    rsmap = RSB1Map(model, 1.0)
-    n_ev = 0
     if rs.chi <= 0.0:
         return [], 0
+    opts = {k: v for k, v in opts.items() if k != "counter"}
+    tol = opts.get("tol", 1e-10)
+    rsmap = RSB1Map(model, 1.0)
+    scale = max(rs.Q - rs.q, 1e-300)
+    n_extra = 0
 
-    def g(t):
-        nonlocal n_ev
-        n_ev += 1
+    def k(t):
         s = _state_x1(rs, t)
-        return float(rsmap(s)[2] - s[2]) / max(rs.Q - rs.q, 1e-300)
+        fx = rsmap(s)
+        return float(fx[2] - s[2]) / scale / (1.0 - t), residual_norm(s, fx)
 
-    ts = _T_SCAN if t_grid is None else np.asarray(t_grid, dtype=float)
-    vals = np.array([g(t) for t in ts])
-    roots = []
-    if vals[0] > 0.0:  # g > 0 down to the smallest t: the frozen root sits at t < t_min (chi1 ~ 0)
-        roots.append(ts[0])
-    for i in range(ts.size - 1):
-        a, b = vals[i], vals[i + 1]
-        if a == 0.0:
-            roots.append(ts[i])
-        elif a * b < 0.0:
-            roots.append(brentq(g, ts[i], ts[i + 1], xtol=1e-15, rtol=1e-13, maxiter=100))
-    sols = []
-    for t in sorted(set(roots), reverse=True):  # q1 - q0 = (1 - t)(Q - q0): ascending
+    ts = list(_T_SCAN if t_grid is None else np.asarray(t_grid, dtype=float))
+    ks = [k(t)[0] for t in ts]
+    us, vs = ts + [1.0], ks + [float(rs.at) - 1.0]  # the t = 1 end: no evaluation
+    brackets, starts = [], []
+    if ks[0] > 0.0:  # g > 0 down to the smallest t: the frozen root sits at t < t_min (chi1 ~ 0)
+        starts.append(ts[0])
+    for i in range(len(us) - 1):
+        if vs[i] == 0.0 and i < len(ts):
+            starts.append(us[i])
+        elif vs[i] * vs[i + 1] < 0.0:
+            brackets.append((us[i], vs[i], us[i + 1], vs[i + 1]))
+    for i in range(1, len(ts) - 1):  # near-tangencies: two roots between grid points
+        a, b, c = vs[i - 1], vs[i], vs[i + 1]
+        if not (a * b > 0.0 and b * c > 0.0 and abs(b) < abs(a) and abs(b) < abs(c)):
+            continue
+        u = [_logit(us[j]) for j in (i - 1, i, i + 1)]
+        d1, d2 = (b - a) / (u[1] - u[0]), (c - b) / (u[2] - u[1])
+        curv = (d2 - d1) / (u[2] - u[0])
+        if curv == 0.0:
+            continue
+        uv = 0.5 * (u[0] + u[1]) - d1 / (2.0 * curv)  # vertex of the parabola
+        pv = b + d1 * (uv - u[1]) + curv * (uv - u[0]) * (uv - u[1])
+        if pv * b >= 0.0 or not (u[0] < uv < u[2]):
+            continue
+        tv = 1.0 / (1.0 + math.exp(-uv))
+        kv = k(tv)[0]
+        if kv * b < 0.0:
+            lo, hi = (i - 1, i) if tv < us[i] else (i, i + 1)
+            brackets.append((us[lo], vs[lo], tv, kv))
+            brackets.append((tv, kv, us[hi], vs[hi]))
+    found = []
+    for ta, fa, tb, fb in brackets:
+        t, conv, res = _illinois_root(k, ta, fa, tb, fb, tol)
+        if conv:  # the last evaluation was at this state: _build reuses it
+            found.append(_build(model, 1.0, rsmap, _state_x1(rs, t), True, 0, res,
+                                "converged (x = 1 root by bracketing)", rs, collapse_tol))
+        else:
+            starts.append(t)
+    for t in starts:
         s = _solve_fixed_x(model, 1.0, _state_x1(rs, t), rs, collapse_tol=collapse_tol, **opts)
-        n_ev += s.iterations
+        n_extra += s.iterations
+        found.append(s)
+    sols = []
+    for s in sorted(found, key=lambda z: z.q1 - z.q0):  # q1 - q0 ascending
         if s.converged and s.rsb and not any(_same_point(s.state, o.state) for o in sols):
             sols.append(s)
-    return sols, n_ev
+    return sols, rsmap.evaluations + n_extra
+
+
+def _illinois_root(k, ta, fa, tb, fb, tol):
+    """Root of ``k`` in the bracket ``[ta, tb]`` by the Illinois method, stopped when the full
+    state's residual (second value of ``k``) is below ``tol``.  Returns ``(t, converged, residual)``; an
+    end with ``t = 1`` (``k(1) = at - 1``) is never evaluated."""
+    best_t, best_r = (ta if abs(fa) < abs(fb) else tb), math.inf
+    side = 0
+    for _ in range(_X1_REFINE_MAX):
+        t = (ta * fb - tb * fa) / (fb - fa)
+        if not (min(ta, tb) < t < max(ta, tb)):
+            t = 0.5 * (ta + tb)
+        ft, res = k(t)
+        if res < best_r:
+            best_t, best_r = t, res
+        if res < tol:
+            return t, True, res
+        if ft * fb < 0.0:
+            ta, fa = tb, fb
+            side_new = 0
+        else:
+            side_new = 1
+            if side == 1:
+                fa *= 0.5
+        tb, fb = t, ft
+        side = side_new
+        if abs(tb - ta) <= 4e-16 * max(abs(ta), abs(tb)):
+            break
+    return best_t, False, best_r
 
 
 def _same_point(a, b, rtol=1e-6, atol=1e-9) -> bool:
@@ -726,6 +819,144 @@ def _walk(model, rs, start, opts, *, x_min, x_tol, dx0=0.02, dx_max=0.3, max_ste
     return cache[xs], "interior", path, f"Sigma(x) = 0 at x* = {xs:.6g}", _count(path, n0)
 
 
+#: finite-difference step (relative to ``max(1, |z_j|)``) of the initial Jacobian of the
+#: augmented system: far above the map's rounding (~1e-13), far below its curvature scale
+_FD_STEP = 1e-6
+#: largest change of ``x`` in one quasi-Newton step of :func:`_newton_walk` (a trust region:
+#: the linear model of ``Sigma`` built at one ``x`` is trusted this far)
+_NEWTON_DX = 0.3
+_NEWTON_MAX = 40
+
+
+def _augmented(model, base, z):
+    """``(R, rmap)``: ``R = (F(s; x) - s, Sigma(s, x))`` at ``z = (s, x)`` (one map evaluation;
+    ``Sigma = beta x^2 df/dx`` with ``df/dx`` the explicit derivative :func:`dfdx_1rsb`, equal to
+    the total one at a fixed point)."""
+    s, x = z[:4], float(z[4])
+    rm = base.at(x)
+    hats, out = rm.evaluate(s)
+    F = np.array([out[R1_M], out[R1_Q0], out[R1_Q1], out[R1_CHI1]])
+    Q = s[2] + s[3] / model.beta
+    g = dfdx_1rsb(model, x, s[0], s[1], s[2], Q, hats[0], hats[1], hats[2], out[0], out[6])
+    return np.append(F - s, model.beta * x * x * g), rm
+
+
+def _newton_walk(model, rs, start, opts, *, x_min, x_tol, ev):
+    """The Parisi maximum on ``start``'s branch by quasi-Newton on ``(s, x)`` jointly.
+
+    Unknowns ``z = (m, q0, q1, chi1, x)``, equations ``F(s; x) = s`` and ``Sigma(s, x) = 0``
+    (:func:`_augmented`): every map evaluation moves the state *and* ``x``.  The Jacobian is
+    built once at the ``x = 1`` root by forward differences (5 evaluations) and then updated by
+    Broyden's rule; a step changes ``x`` by at most ``_NEWTON_DX`` and keeps it in
+    ``[max(x_min, x/2), 1]`` and the state feasible.  Stops when the undamped residual is below
+    ``opts['tol']`` and the last ``x`` step below ``x_tol`` (quadratic convergence: the ``x``
+    error is then far below ``x_tol``).  The answer is accepted only if it is a nontrivial
+    (``q1 - q0 > collapse_tol``) maximum of ``f`` on the branch walked down from ``x = 1``:
+    ``f(x*) > f(x0)`` for the start ``x0`` (``f(1) = f_RS``; ``Sigma < 0`` on the way down means
+    ``f`` grows as ``x`` decreases) and ``dSigma/dx < 0`` at ``x*`` (``Sigma`` changes sign from
+    ``-`` above to ``+`` below: a maximum, not a minimum); and only if ``f(x*) - f(x0)`` agrees
+    within a factor 2 with ``int Sigma/(beta x^2) dx`` over the cubic Hermite model of ``Sigma``
+    built from its values and slopes at both ends (continuity of ``f`` along one branch: a
+    solve that landed on another branch has an unrelated ``f``).  ``None`` otherwise (the caller then walks the branch in small steps).
+    ``ev`` (dict) receives the evaluations by phase (``walk``, ``polish``: after the residual
+    first fell below ``1e-7``)."""
+    tol = opts["tol"]
+    base = RSB1Map(model, 1.0)
+    x0 = float(start.x)
+    z = np.append(start.state, x0)
+    sig1 = float(start.complexity)
+    r = np.zeros(5)
+    r[4] = sig1
+    J = np.empty((5, 5))
+    for j in range(5):
+        h = _FD_STEP * max(1.0, abs(z[j]))
+        if j in (0, 4):  # m and x downwards (Cauchy-Schwarz, x <= 1)
+            h = -h
+        zp = z.copy()
+        zp[j] += h
+        J[:, j] = (_augmented(model, base, zp)[0] - r) / h
+    ev["walk"] += 5
+    # total dSigma/dx on the branch at the start: d/dx of Sigma along ds/dx = -(R_s)^-1 R_x
+    dsig1 = _total_dsigma(J)
+    polish = False
+    done = False
+    rm = None
+    for _ in range(_NEWTON_MAX):
+        try:
+            dz = -np.linalg.solve(J, r)
+        except np.linalg.LinAlgError:
+            return None
+        lam = 1.0
+        if abs(dz[4]) > _NEWTON_DX:
+            lam = _NEWTON_DX / abs(dz[4])
+        xn = z[4] + lam * dz[4]
+        lo = max(x_min, 0.5 * z[4])
+        if xn > 1.0:
+            lam = (1.0 - z[4]) / dz[4] if dz[4] > 0 else lam
+        elif xn < lo:
+            lam = (lo - z[4]) / dz[4]
+        zn = z + lam * dz
+        for _h in range(20):
+            if base.feasible(zn[:4]) and 0.0 < zn[4] <= 1.0:
+                break
+            lam *= 0.5
+            zn = z + lam * dz
+        else:
+            return None
+        step = zn - z
+        nstep = float(step @ step)
+        if not nstep > 0.0:  # no admissible move (x pinned at 1 or x_min): not certifiable
+            return None
+        rn, rm = _augmented(model, base, zn)
+        ev["polish" if polish else "walk"] += 1
+        if not np.all(np.isfinite(rn)):
+            return None
+        J += np.outer(rn - r - J @ step, step) / nstep
+        z, r = zn, rn
+        res = residual_norm(z[:4], z[:4] + r[:4])
+        polish = polish or res < 1e-7
+        if res < tol and abs(step[4]) < x_tol:
+            done = True
+            break
+    if not done or rm is None:
+        return None
+    sol = _build(model, float(z[4]), rm, z[:4], True, 0, res, "converged", rs, opts["collapse_tol"])
+    if not (sol.rsb and x_min <= sol.x < 1.0 and sol.x != x0):
+        return None
+    dsig = _total_dsigma(J)
+    gain = sol.free_energy - start.free_energy
+    if not (gain > 0.0 and dsig < 0.0):
+        return None
+    # f continuity: f(x*) - f(x0) = int_x0^x* Sigma/(beta x^2) dx, Sigma ~ cubic Hermite
+    pred = _hermite_gain(x0, sig1, dsig1, sol.x, 0.0, dsig, model.beta)
+    if not (0.5 * pred < gain < 2.0 * pred):
+        return None
+    return sol
+
+
+def _total_dsigma(J):
+    """``dSigma/dx`` along the branch from the augmented Jacobian ``J`` (rows ``F - s`` and
+    ``Sigma``; columns ``s`` and ``x``): ``Sigma_x - Sigma_s R_s^{-1} R_x``."""
+    try:
+        ds = -np.linalg.solve(J[:4, :4], J[:4, 4])
+    except np.linalg.LinAlgError:
+        return math.nan
+    return float(J[4, 4] + J[4, :4] @ ds)
+
+
+def _hermite_gain(xa, sa, da, xb, sb, db, beta, n=16):
+    """``int_{xa}^{xb} Sigma(x)/(beta x^2) dx`` (either order) with ``Sigma`` the cubic Hermite
+    interpolant of the values ``sa, sb`` and slopes ``da, db`` at the ends (Gauss-Legendre,
+    ``n`` points): ``f(xb) - f(xa)`` on one branch, since ``df/dx = Sigma/(beta x^2)``."""
+    u, w = np.polynomial.legendre.leggauss(n)
+    h = xb - xa
+    x = xa + 0.5 * h * (u + 1.0)
+    t = 0.5 * (u + 1.0)
+    h00, h10, h01, h11 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t, -2 * t**3 + 3 * t**2, t**3 - t**2
+    sig = h00 * sa + h10 * h * da + h01 * sb + h11 * h * db
+    return float(0.5 * h * np.sum(w * sig / (beta * x * x)))
+
+
 def _illinois(f, a, fa, b, fb, xtol, max_iter=100):
     """Root of ``f`` in ``[a, b]`` (``fa fb <= 0``) by the Illinois variant of regula falsi
     (superlinear, always bracketed).  ``f`` may return ``None`` (cannot be evaluated there).
@@ -878,34 +1109,64 @@ def _fixed_x_solution(model, x, init, s_init, rs, split, opts):
     return replace(sol, iterations=n_iter, branch=f"fixed x = {x:.6g}")
 
 
+def _walk_branch(model, rs, start, opts, x_min, x_tol, ev):
+    """``(best, kind, path, message)`` of ``start``'s branch: ``x = 1`` with ``Sigma(1) >= 0`` is
+    its own maximum; otherwise the quasi-Newton search :func:`_newton_walk`, and if that is not
+    certified, the step-by-step continuation :func:`_walk`.  ``ev`` collects the evaluations."""
+    if start.x >= 1.0 and start.complexity >= 0.0:
+        return start, "x=1", [start], "Sigma(1) >= 0: f decreases below x = 1"
+    best = _newton_walk(model, rs, start, opts, x_min=x_min, x_tol=x_tol, ev=ev)
+    if best is not None:
+        return best, "interior", [start, best], (f"Sigma(x) = 0 at x* = {best.x:.6g} (quasi-Newton "
+                                                 "on (state, x), certified)")
+    counter = [0]
+    best, kind, path, msg, _ = _walk(model, rs, start, dict(opts, counter=counter), x_min=x_min,
+                                     x_tol=x_tol)
+    ev["walk"] += counter[0]
+    return best, kind, path, msg
+
+
+def _with_count(sol, ev):
+    ev = dict(ev)
+    return replace(sol, iterations=int(sum(ev.values())), evaluations=ev)
+
+
 def _follow_from(model, init, rs, opts, x_min, x_tol):
     """Follow ``init``'s branch (re-solved at ``init.x`` for this model) to its f maximum."""
+    ev = {"x1_roots": 0, "walk": 0, "polish": 0}
     s0 = _solve_fixed_x(model, init.x, init.state, rs, **opts)
+    ev["walk"] += s0.iterations
     if not (s0.converged and s0.rsb):
-        return replace(s0, converged=False, message=f"warm start from init at x = {init.x:.6g} did not "
-                       f"stay on a 1RSB branch: {s0.message}", branch="lost")
-    best, kind, path, msg, n = _walk(model, rs, s0, opts, x_min=x_min, x_tol=x_tol)
+        return _with_count(replace(s0, converged=False, message=f"warm start from init at x = "
+                                   f"{init.x:.6g} did not stay on a 1RSB branch: {s0.message}",
+                                   branch="lost"), ev)
+    best, kind, path, msg = _walk_branch(model, rs, s0, opts, x_min, x_tol, ev)
     br = RSB1Branch(index=0, at_one=s0, best=best, kind=kind, path=tuple(path), message=msg)
     ok = kind != "open"
-    return replace(best, iterations=s0.iterations + n, converged=best.converged and ok,
-                   message=("converged; " if ok else "") + msg, branch=f"followed from init: {msg}",
-                   branches=(br,))
+    return _with_count(replace(best, converged=best.converged and ok,
+                               message=("converged; " if ok else "") + msg,
+                               branch=f"followed from init: {msg}", branches=(br,)), ev)
 
 
 def _search(model, rs, opts, x_min, x_tol, extra=None):
     """Branch search at x = 1, walk of each branch, selection of the maximum of f."""
-    roots, n_iter = x1_roots(model, rs, **opts)
+    ev = {"x1_roots": 0, "walk": 0, "polish": 0}
+    roots, ev["x1_roots"] = x1_roots(model, rs, **opts)
     if extra is not None:  # a user start: solved at x = 1 and added if it is a new branch
         s = _solve_fixed_x(model, 1.0, extra, rs, **opts)
-        n_iter += s.iterations
+        ev["x1_roots"] += s.iterations
         if s.converged and s.rsb and not any(_same_point(s.state, r.state) for r in roots):
             roots.append(s)
     branches = []
     for i, r in enumerate(roots):
-        best, kind, path, msg, n = _walk(model, rs, r, opts, x_min=x_min, x_tol=x_tol)
-        n_iter += n
+        best, kind, path, msg = _walk_branch(model, rs, r, opts, x_min, x_tol, ev)
         branches.append(RSB1Branch(index=i, at_one=r, best=best, kind=kind, path=tuple(path), message=msg))
-    branches = tuple(branches)
+    sol = _select(model, rs, opts, tuple(branches), ev)
+    return _with_count(sol, ev)
+
+
+def _select(model, rs, opts, branches, ev):
+    """The thermodynamic solution among ``branches`` (maximum of ``f``), with the reason."""
     interior = [b for b in branches if b.kind == "interior"]
     if interior:
         win = max(interior, key=lambda b: b.free_energy)
@@ -913,7 +1174,7 @@ def _search(model, rs, opts, x_min, x_tol, extra=None):
         why = (f"branch {win.index} of {len(branches)} at x = 1 (q1 - q0 = "
                f"{win.at_one.q1 - win.at_one.q0:.4g} there): interior maximum of f at x* = {win.x:.6g}, "
                f"f - f_RS = {win.free_energy - rs.free_energy:.3e}{others}")
-        return replace(win.best, iterations=n_iter, message="converged; " + why, branch=why,
+        return replace(win.best, message="converged; " + why, branch=why,
                        branches=branches)
     opened = [b for b in branches if b.kind == "open"]
     at1 = [b for b in branches if b.kind == "x=1"]
@@ -921,18 +1182,19 @@ def _search(model, rs, opts, x_min, x_tol, extra=None):
         win = max(at1, key=lambda b: b.best.complexity)
         why = (f"branch {win.index} of {len(branches)}: nontrivial at x = 1 with Sigma(1) = "
                f"{win.best.complexity:.4g} >= 0, no interior maximum of f: maximum at x = 1, f = f_RS")
-        sol = replace(win.best, iterations=n_iter, branch=why, branches=branches)
+        sol = replace(win.best, branch=why, branches=branches)
         if opened:
             return replace(sol, converged=False, message=f"{why}; but {opened[0].message}")
         return replace(sol, message="converged; df/dx > 0 up to x = 1: " + why)
     if opened:
         win = opened[0]
-        return replace(win.best, iterations=n_iter, converged=False, message=win.message,
+        return replace(win.best, converged=False, message=win.message,
                        branch=f"branch {win.index}: {win.message}", branches=branches)
     # no nontrivial branch at x = 1: the RS point itself (x is immaterial, reported as 1)
     rsmap = RSB1Map(model, 1.0)
     s = np.array([rs.m, rs.q, rs.q, rs.chi])
-    sol = _build(model, 1.0, rsmap, s, rs.converged, n_iter, rs.residual, "", rs, opts["collapse_tol"])
+    sol = _build(model, 1.0, rsmap, s, rs.converged, 0, rs.residual, "", rs, opts["collapse_tol"])
+    ev["polish"] += rsmap.evaluations
     why = "no nontrivial 1RSB branch at x = 1 (every root of the x = 1 equation is q1 = q0)"
     if rs.at >= 1.0:
         return replace(sol, converged=False, branch=why,
