@@ -137,8 +137,16 @@ def _walk_solver(model: Model, axis: str, solve_kwargs=None, *, setter=None):
     return solve
 
 
+#: how :class:`_Tracker` walks its scan grid: as :data:`_SCAN_WALK`, but a point that does not
+#: converge is skipped (the next one starts from the last converged point, the nearest one)
+_TRACK_WALK = dict(_SCAN_WALK, restart="last")
+
+
 class _Tracker:
-    """Solve along one axis, warm-starting each point from the nearest converged solution."""
+    """Solve along one axis: a grid walked by :func:`~replicaquant.continuation.follow`
+    (:meth:`scan`), then single points (``track(value)``, e.g. inside a root finder), each
+    warm-started from the nearest converged solution known so far (on failure cold, then
+    multi-start)."""
 
     def __init__(self, model: Model, axis: str, solve_kwargs=None):
         self.model = model
@@ -158,6 +166,15 @@ class _Tracker:
         self.known.append((float(value), sol))
         self.evaluations += 1
         return sol
+
+    def scan(self, values) -> list:
+        """Solutions at ``values`` (a monotone grid), walked in order by continuation."""
+        values = [float(v) for v in values]
+        walk = follow(values, _walk_solver(self.model, self.axis, self.solve_kwargs), **_TRACK_WALK)
+        sols = list(walk.solutions)
+        self.known.extend(zip(values, sols))
+        self.evaluations += len(sols)
+        return sols
 
 
 def _grid(lo: float, hi: float, n: int, spacing: str) -> np.ndarray:
@@ -283,7 +300,7 @@ def at_line(model: Model, axis: str = "width", bracket=(0.05, 50.0), *, n_scan: 
     n_scan = check_int("n_scan", n_scan, low=2)
     grid = _grid(lo, hi, n_scan, spacing)
     track = _Tracker(model, axis, solve_kwargs)
-    sols = [track(v) for v in grid]
+    sols = track.scan(grid)
     at_range = (float(sols[0].at), float(sols[-1].at))
 
     def fail(msg, exc=ValueError):
@@ -410,7 +427,7 @@ def optimal_width(model: Model, bounds=(0.05, 6.0), *, observable: str = "gen_er
     n_scan = check_int("n_scan", n_scan, low=3)
     grid = _grid(lo, hi, n_scan, spacing)
     track = _Tracker(model, "width", solve_kwargs)
-    sols = [track(w) for w in grid]
+    sols = track.scan(grid)
     ok = np.array([s.converged for s in sols])
     if not ok.any():
         raise ConvergenceError("optimal_width: no RS solve converged on the scan", sols[0])
@@ -526,7 +543,7 @@ def interpolation_threshold(model: Model) -> InterpolationThreshold:
         D, R, _, _ = _threshold_parts(rsmap, levels, math.exp(log_sigma), rho, nv)
         return D * math.exp(2 * log_sigma) - R
 
-    lo, hi = math.log(1e-8), math.log(1e8)
+    lo, hi = math.log(_SIGMA_BRACKET[0]), math.log(_SIGMA_BRACKET[1])
     f_lo, f_hi = F(lo), F(hi)
     if not (f_lo < 0 < f_hi):
         raise ValueError(f"interpolation_threshold: no root of D sigma^2 = R for {model!r} "
@@ -581,8 +598,20 @@ class DoubleDescentPeak:
     message: str = ""
 
 
+#: a valid double-descent point has ``chi <= _CHI_CAP_TIMES_LAM/lam``: the ridge-selected
+#: interpolator holds ``chi ~ 1/lam``, so a factor 1e3 above that is the ``chi = inf`` phase
+_CHI_CAP_TIMES_LAM = 1e3
+#: the cap at ``lam = 0``: beyond it an apparent fixed point is a floating-point artefact
+#: (the same divergence threshold as the RS solver at ``beta = inf``)
+_CHI_CAP_RIDGELESS = 1e12
+#: bracket of the field scale ``sigma`` searched (in ``ln sigma``) for the interpolation threshold,
+#: sixteen decades around the unit scale of the levels; a model whose root lies outside gets a
+#: ValueError from the sign check at both ends, never a wrong root
+_SIGMA_BRACKET = (1e-8, 1e8)
+
+
 def _chi_cap(model: Model) -> float:
-    return 1e3 / model.lam if model.lam > 0 else 1e12
+    return _CHI_CAP_TIMES_LAM / model.lam if model.lam > 0 else _CHI_CAP_RIDGELESS
 
 
 def _valid(sol: RSSolution, cap: float) -> bool:

@@ -50,16 +50,16 @@ complexity, so their free energy is their energy).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numba import njit
 
-from ._results import format_result
 from ._validation import check_int, check_real
 from .fixed_point import solve_fixed_point
 from .model import Model
 from .quadrature import GL_N, GL_W, GL_X, T_GRADED, gauss_expect_inf
+from .rsb_common import RSB1Record, straddle_window
 from .rs import RSSolution, _teacher_arrays, solve_rs
 
 __all__ = ["RSB1ZeroSolution", "RSB1ZeroMap", "solve_1rsb_zero", "scan_alpha_zero", "phase_zero", "prior_side_1rsb_zero",
@@ -198,9 +198,7 @@ def _outer_grid(levels, a, y, mu, sig0, s1):
     K = levels.size
     count = int(2 * _L_OUT) + 2
     for i in range(K - 1):
-        theta = 0.5 * a * (levels[i] + levels[i + 1])
-        flo = max(theta - y * s1 * s1 * levels[i + 1] - _L_IN * s1, lo)
-        fhi = min(theta - y * s1 * s1 * levels[i] + _L_IN * s1, hi)
+        _, flo, fhi = straddle_window(levels, a, y, s1, i, _L_IN, lo, hi)
         if fhi > flo:
             count += int(math.ceil((fhi - flo) / step)) + 1
         count += T_GRADED.size
@@ -211,9 +209,7 @@ def _outer_grid(levels, a, y, mu, sig0, s1):
         buf[nb] = lo + (hi - lo) * j / nc
         nb += 1
     for i in range(K - 1):
-        theta = 0.5 * a * (levels[i] + levels[i + 1])
-        flo = max(theta - y * s1 * s1 * levels[i + 1] - _L_IN * s1, lo)
-        fhi = min(theta - y * s1 * s1 * levels[i] + _L_IN * s1, hi)
+        theta, flo, fhi = straddle_window(levels, a, y, s1, i, _L_IN, lo, hi)
         if fhi > flo:
             nz = max(int(math.ceil((fhi - flo) / step)), 1)
             for j in range(nz + 1):
@@ -405,63 +401,36 @@ class RSB1ZeroMap:
                     and m * m <= self.rho * q0 * (1 + 1e-9) + 1e-300)
 
 
-@dataclass(frozen=True)
-class RSB1ZeroSolution:
+@dataclass(frozen=True, kw_only=True, repr=False)
+class RSB1ZeroSolution(RSB1Record):
     """Zero-temperature 1RSB ground state (``beta = inf``) at the Parisi ``y*`` (or a given ``y``).
+
+    The fields of :class:`~replicaquant.rsb_common.RSB1Record` (``Q`` is also the intra-state
+    ``q1``, ``complexity`` is ``Sigma(y) = y^2 de/dy`` in nats per weight, ``rsb`` means
+    ``Q - q0`` above the collapse tolerance, ``iterations`` counts map evaluations over every
+    fixed-``y`` solve, ``status`` is 0 success, 1 no Parisi root / not converged, 4 invalid: a
+    non-finite field), plus:
 
     Attributes
     ----------
     y : float
         ``beta x`` at ``beta = inf``; the Parisi ``y*`` maximising ``e(y)`` unless given.
-    m, q0, Q, chi1 : float
-        Teacher overlap, inter-state overlap, self-overlap (= intra-state ``q1``), ``beta (Q - q1)``.
-    mhat, qhat0, qhat1, Ahat : float
-        Conjugates.
     energy : float
         Ground-state energy density ``e(y)`` (``H/d``); ``free_energy`` is the same number.
     energy_rs : float
         RS ground-state energy of the same model (``energy >= energy_rs`` at ``y*``).
-    gen_error, train_error : float
-        ``rho - 2m + Q``; mean squared training residual.
-    dedy, complexity : float
-        ``de/dy`` and ``Sigma(y) = y^2 de/dy`` (nats per weight).
-    rsb : bool
-        ``Q - q0`` above the collapse tolerance.
-    converged, iterations, residual, message
-        Status; ``iterations`` counts map evaluations over every fixed-``y`` solve.
-    rs : RSSolution
-        The RS ground state of the same model.
-    status : int
-        :mod:`replicaquant.convergence` code (0 success, 1 no Parisi root / not converged,
-        4 invalid: a non-finite field).
+    dedy : float
+        ``de/dy``.
     """
 
-    model: Model = field(repr=False)
     y: float
-    m: float
-    q0: float
-    Q: float
-    chi1: float
-    mhat: float
-    qhat0: float
-    qhat1: float
-    Ahat: float
     energy: float
     energy_rs: float
-    gen_error: float
-    train_error: float
     dedy: float
-    complexity: float
-    rsb: bool
-    converged: bool
-    iterations: int
-    residual: float
-    message: str = ""
-    rs: RSSolution | None = field(default=None, repr=False)
-    status: int = 0
 
     FIELDS = ("y", "m", "q0", "Q", "chi1", "mhat", "qhat0", "qhat1", "Ahat", "energy", "energy_rs",
               "gen_error", "train_error", "dedy", "complexity")
+    STATE = ("m", "q0", "Q", "chi1")
 
     @property
     def free_energy(self) -> float:
@@ -482,20 +451,6 @@ class RSB1ZeroSolution:
     def gen_error_mean(self) -> float:
         """Error of the Gibbs mean: equals ``gen_error`` at zero temperature."""
         return self.gen_error
-
-    @property
-    def state(self) -> np.ndarray:
-        """``(m, q0, Q, chi1)`` (warm starts)."""
-        return np.array([self.m, self.q0, self.Q, self.chi1])
-
-    def as_dict(self) -> dict:
-        d = {k: float(getattr(self, k)) for k in self.FIELDS}
-        d.update(rsb=bool(self.rsb), converged=bool(self.converged), iterations=int(self.iterations),
-                 residual=float(self.residual), message=self.message, status=int(self.status))
-        return d
-
-    def __repr__(self) -> str:
-        return format_result(f"RSB1ZeroSolution  ({self.model!r})", self, self.FIELDS, {"rsb": self.rsb})
 
 
 def _build(model, y, zmap, s, converged, iterations, residual, message, rs, collapse_tol):
@@ -686,39 +641,53 @@ class _Failed(Exception):
         self.sol = sol
 
 
+#: a continued point whose ``y*`` falls below this fraction of the previous one has jumped to a
+#: small-``y`` root next to RS (the frozen branch moves smoothly: ``y*`` changes by tens of percent
+#: between neighbouring alphas at most)
+_Y_JUMP_FRACTION = 0.2
+#: the continued Parisi search starts at this fraction of the previous ``y*`` (just below it)
+_Y_CONTINUE_FROM = 0.8
+
+
 def scan_alpha_zero(model: Model, alphas, **kwargs) -> list:
     """Zero-temperature 1RSB ground states along ``alphas`` by continuation (largest first).
 
-    Each point starts from the previous one's state with the Parisi search beginning just below
-    its ``y*`` (below the RS interpolation threshold the small-``y`` solutions, close to RS,
-    have no finite saddle point, so the branch can only be reached from above); the first point
-    uses the default search.  A point whose search fails (e.g. ``y*`` beyond ``y_max``) is
-    returned non-converged and the next one continues from the last converged solution.  Returns the solutions in the order of
-    ``alphas`` (non-converged ones flagged, never NaN); ``kwargs`` go to
-    :func:`solve_1rsb_zero` (``warn`` defaults to False).
+    Walked by :func:`replicaquant.continuation.follow` (predictor ``"solution"``): each point
+    starts from the previous one's state with the Parisi search beginning just below its ``y*``
+    (``y_grid = geomspace(0.8 y*_prev, y*_prev, 2)``; below the RS interpolation threshold the
+    small-``y`` solutions, close to RS, have no finite saddle point, so the branch can only be
+    reached from above); the first point uses the default search.  A continued point whose
+    ``y*`` drops below ``0.2 y*_prev`` landed on a small-``y`` root next to RS, not on the
+    continued frozen branch, and is flagged not converged.  A point whose search fails (e.g.
+    ``y*`` beyond ``y_max``) is returned non-converged and the next one continues from the last
+    converged solution (``restart="last"``).  Returns the solutions in the order of ``alphas``
+    (non-converged ones flagged, never NaN); ``kwargs`` go to :func:`solve_1rsb_zero`
+    (``warn`` defaults to False).
     """
+    from .continuation import follow
+
     if not isinstance(model, Model):
         raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
     vals = [check_real("alphas", a, low=0.0, low_inclusive=False) for a in np.atleast_1d(alphas)]
     kwargs.setdefault("warn", False)
-    order = np.argsort(vals)[::-1]
-    out = [None] * len(vals)
-    prev = None
-    for i in order:
-        m = model.replace(alpha=vals[i], beta=np.inf)
-        sol = None
-        if prev is not None:
-            grid = np.geomspace(0.8 * prev.y, prev.y, 2)
-            sol = solve_1rsb_zero(m, init=prev, y_grid=grid, **kwargs)
-        else:
-            sol = solve_1rsb_zero(m, **kwargs)
-        if sol.converged and prev is not None and sol.y < 0.2 * prev.y:
+    order = [int(i) for i in np.argsort(vals)[::-1]]
+
+    def solve(alpha, prev):
+        m = model.replace(alpha=alpha, beta=np.inf)
+        if prev is None:
+            return solve_1rsb_zero(m, **kwargs)
+        grid = np.geomspace(_Y_CONTINUE_FROM * prev.y, prev.y, 2)
+        sol = solve_1rsb_zero(m, init=prev, y_grid=grid, **kwargs)
+        if sol.converged and sol.y < _Y_JUMP_FRACTION * prev.y:
             # a small-y root next to RS, not the continued frozen branch: do not accept it
             sol = replace(sol, converged=False, status=1,
                           message=f"continuation lost the frozen branch (y* jumped {prev.y:.3g} -> {sol.y:.3g})")
+        return sol
+
+    walk = follow([vals[i] for i in order], solve, init=None, predictor="solution", restart="last")
+    out = [None] * len(vals)
+    for i, sol in zip(order, walk.solutions):
         out[i] = sol
-        if sol.converged:
-            prev = sol
     return out
 
 
