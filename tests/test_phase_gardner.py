@@ -179,9 +179,11 @@ def test_tabulated_gardner_point_b2_beta100_is_where_the_fd_replicon_crosses_one
 # Gardner points of docs/phases.md (lines along alpha; brackets around the tabulated values).
 # 1 bit at beta = 100: no Gardner point at omega* in alpha <= 1.6; at width 1.5 (0.603) the 1RSB
 # branch is reached only by continuation (the RS solution itself jumps at alpha = 0.5986), so
-# the 1-bit beta = 100 point is taken at width 1.25 (from the figure's data).
+# the 1-bit beta = 100 point is taken at width 0.8 (the figure's diagram: replicon 0.84 at
+# alpha = 0.40, 1.26 at 0.45, both converged static 1RSB/FRSB).
 GARDNER = [
     pytest.param(1, 0.612, 50.0, (0.455, 0.475), id="b1-w0.612-beta50"),
+    pytest.param(1, 0.8, 100.0, (0.40, 0.45), id="b1-w0.8-beta100"),
     pytest.param(2, 1.5, 50.0, (1.065, 1.085), id="b2-w1.5-beta50"),
     pytest.param(2, 1.5, 100.0, (0.900, 0.915), id="b2-w1.5-beta100"),
     pytest.param(2, 1.022, 100.0, (0.855, 0.872), id="b2-w1.022-beta100"),
