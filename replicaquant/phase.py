@@ -186,7 +186,8 @@ def _continued(model: Model, near: PhaseReport, solve_kwargs: dict) -> RSB1Solut
     rs = solve_rs(model, init="multi", warn=False)
     if not rs.converged:
         return None
-    roots, n_ev = x1_roots(model, rs, **_search_opts(solve_kwargs))
+    roots, n_x1 = x1_roots(model, rs, **_search_opts(solve_kwargs))
+    ev = {"x1_roots": int(n_x1), "walk": 0, "polish": 0}
     if len(roots) != len(prev.branches):
         return None  # a branch appeared or vanished between the two points
     branches = []
@@ -198,7 +199,8 @@ def _continued(model: Model, near: PhaseReport, solve_kwargs: dict) -> RSB1Solut
                                        message="Sigma(1) >= 0: f decreases below x = 1"))
             continue
         sol = solve_1rsb(model, init=pb.best, **solve_kwargs)
-        n_ev += sol.iterations
+        for k, v in (getattr(sol, "evaluations", None) or {"walk": sol.iterations}).items():
+            ev[k] = ev.get(k, 0) + int(v)
         walked = sol.branches[0] if sol.branches else None
         if not (sol.converged and walked is not None and walked.kind == "interior"):
             return None
@@ -214,8 +216,9 @@ def _continued(model: Model, near: PhaseReport, solve_kwargs: dict) -> RSB1Solut
     why = (f"branch {win.index} of {len(branches)} at x = 1, continued from the neighbouring point "
            f"(x* there {prev.x:.6g}): interior maximum of f at x* = {win.x:.6g}, "
            f"f - f_RS = {win.free_energy - rs.free_energy:.3e}")
-    return replace(win.best, iterations=n_ev, message="converged; " + why, branch=why,
-                   branches=tuple(branches))
+    extra = {"evaluations": ev} if hasattr(win.best, "evaluations") else {}
+    return replace(win.best, iterations=int(sum(ev.values())), message="converged; " + why,
+                   branch=why, branches=tuple(branches), **extra)
 
 
 def _broken(label, transition, point: RSB1Solution, sol: RSB1Solution, complexity_x1, converged,

@@ -2,8 +2,8 @@
 
 Independent route: the full branch search at every point (``warm=False``: every ``x = 1`` branch
 walked down from ``x = 1``) must give the same labels, Parisi ``x*`` and free energies as the
-continued line, which follows each interior branch from the neighbour's maximum; the work
-saved is counted in 1RSB map evaluations (``rsb.iterations``), not timed.
+continued line, which follows each interior branch from the neighbour's maximum; the work is
+counted in 1RSB map evaluations (``rsb.iterations``, ``rsb.evaluations``), not timed.
 """
 from __future__ import annotations
 
@@ -47,13 +47,19 @@ def test_continued_line_equals_the_full_search(lines):
             assert w.q1 - w.q0 == pytest.approx(c.q1 - c.q0, abs=1e-6)
     # the first point and the first 1RSB point (after the static line: no interior branch to
     # continue) are full searches, and so is 0.78 (past the AT line 0.758 the Sigma(1) > 0
-    # branch has merged away: one x = 1 branch instead of two); the others are continued and
-    # cost fewer map evaluations
+    # branch has merged away: one x = 1 branch instead of two); the others are continued
     assert [r.continued for r in warm] == [False, False, True, False, True, True]
     assert [r.n_branches for r in cold[2:4]] == [2, 1]
-    n_cold = sum(r.rsb.iterations for r in cold[2:])
-    n_warm = sum(r.rsb.iterations for r in warm[2:])
-    assert n_warm < n_cold, (n_warm, n_cold)
+    # the work, counted in 1RSB map evaluations by phase: the fresh x = 1 scan is the same, the
+    # continuation from the neighbour's x* replaces the quasi-Newton walk from x = 1.  Since that
+    # walk landed (12-43 evaluations a point) the continuation saves nothing (measured 344 vs
+    # 336 on this line; before it, 553 vs 608): assert only that it costs no more than a
+    # quarter extra, and that every evaluation is counted
+    for r in warm:
+        assert r.rsb.iterations == sum(r.rsb.evaluations.values()) > 0
+    n_cold = sum(r.rsb.iterations for r in cold)
+    n_warm = sum(r.rsb.iterations for r in warm)
+    assert n_warm <= 1.25 * n_cold, (n_warm, n_cold)
 
 
 def test_near_is_checked_and_falls_back_when_branches_change(lines):
