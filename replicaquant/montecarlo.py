@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -51,6 +52,43 @@ from .model import Model
 OBSERVABLES = ("m", "Q", "q", "energy", "train_error", "gen_error", "gen_error_mean")
 _BLOCK_UNIFORMS = 1 << 20  # uniforms drawn per block of sweeps (8 MiB)
 _N_BLOCKS = 20  # blocks of the time series for the thermal error bars
+_Q_PAD = 0.02  # default P(q) range: the sampled range padded by 2 % on each side ...
+_Q_PAD_MIN = 1e-3  # ... of at least this width (all samples equal: a narrow, not an empty, range)
+
+#: slots of the per-sweep observables ``series[sweep, replica, :]`` of one replica at the target beta
+OBS_M = 0       #: ``w.w0/d``
+OBS_Q = 1       #: ``|w|^2/d``
+OBS_ENERGY = 2  #: ``H/d``
+OBS_TRAIN = 3   #: ``|y - F w|^2/n``
+OBS_N = 4
+
+
+class Chains(NamedTuple):
+    """State of the ``replicas x temps`` chains (advanced in place by the compiled block).
+
+    ``w[c]`` configuration and ``r[c] = y - F w[c]`` residual of chain ``c``; ``slot[rep, t]``
+    the chain of replica ``rep`` at ladder position ``t``; ``energies[c] = H(w[c])``;
+    ``direction``, ``trips``, ``trips_rec`` the ladder-walk labels of
+    :func:`_track_round_trips`.
+    """
+
+    w: np.ndarray
+    r: np.ndarray
+    slot: np.ndarray
+    energies: np.ndarray
+    direction: np.ndarray
+    trips: np.ndarray
+    trips_rec: np.ndarray
+
+
+class Records(NamedTuple):
+    """Measurement buffers filled by the compiled block: ``obs[sweep, replica, OBS_*]``, the pair
+    overlaps ``qs[sweep, pair]``, and the attempted / accepted exchanges per ladder position."""
+
+    obs: np.ndarray
+    qs: np.ndarray
+    swap_acc: np.ndarray
+    swap_try: np.ndarray
 
 
 # ---------------------------------------------------------------------------------------------
@@ -129,55 +167,75 @@ def _track_round_trips(slot, direction, trips, trips_rec, recording):
 
 
 @njit(cache=True)
-def _mc_block(Ft, colnorm2, levels, lam, betas, w, r, slot, energies, u_site, u_swap,
-              w0, n_rec, obs_out, q_out, t0, swap_acc, swap_try, direction, trips, trips_rec):
-    """Run ``u_site.shape[0]`` sweeps of every chain, each followed by tempering swaps.
+def _sweep_all(Ft, colnorm2, levels, lam, betas, ch, u):
+    """One heat-bath sweep of every chain at its ladder temperature, then its energy."""
+    n_rep, n_t = ch.slot.shape
+    for rep in range(n_rep):
+        for t in range(n_t):
+            c = ch.slot[rep, t]
+            heat_bath_sweep(Ft, colnorm2, levels, lam, betas[t], ch.w[c], ch.r[c], u[c])
+            ch.energies[c] = _energy(ch.r[c], ch.w[c], lam)
 
-    Chains are indexed ``c = slot[rep, t]`` (replica ``rep`` at ladder position ``t``);
+
+@njit(cache=True)
+def _exchange(betas, ch, u, rec):
+    """Tempering swaps of neighbouring ladder positions, accepted with probability
+    ``min(1, exp((beta_t - beta_{t+1}) (H_t - H_{t+1})))``; exchanges entries of ``slot``."""
+    n_rep, n_t = ch.slot.shape
+    for rep in range(n_rep):
+        for t in range(n_t - 1):
+            c1 = ch.slot[rep, t]
+            c2 = ch.slot[rep, t + 1]
+            delta = (betas[t] - betas[t + 1]) * (ch.energies[c1] - ch.energies[c2])
+            rec.swap_try[t] += 1
+            if delta >= 0.0 or u[rep, t] < math.exp(delta):
+                ch.slot[rep, t] = c2
+                ch.slot[rep, t + 1] = c1
+                rec.swap_acc[t] += 1
+
+
+@njit(cache=True)
+def _measure(ch, w0, rec, row):
+    """Write the observables of every replica at the top of the ladder into ``rec.obs[row]`` and
+    the overlaps ``w^a.w^b/d`` of the pairs of distinct replicas into ``rec.qs[row]``."""
+    n_rep, n_t = ch.slot.shape
+    d = ch.w.shape[1]
+    n = ch.r.shape[1]
+    top = n_t - 1
+    for rep in range(n_rep):
+        c = ch.slot[rep, top]
+        rec.obs[row, rep, OBS_M] = np.dot(ch.w[c], w0) / d
+        rec.obs[row, rep, OBS_Q] = np.dot(ch.w[c], ch.w[c]) / d
+        rec.obs[row, rep, OBS_ENERGY] = ch.energies[c] / d
+        rec.obs[row, rep, OBS_TRAIN] = np.dot(ch.r[c], ch.r[c]) / n
+    p = 0
+    for ra in range(n_rep):
+        for rb in range(ra + 1, n_rep):
+            rec.qs[row, p] = np.dot(ch.w[ch.slot[ra, top]], ch.w[ch.slot[rb, top]]) / d
+            p += 1
+
+
+@njit(cache=True)
+def _mc_block(Ft, colnorm2, levels, lam, betas, ch, u_site, u_swap, w0, n_rec, t0, rec):
+    """Run ``u_site.shape[0]`` sweeps of every chain (:class:`Chains`), each followed by tempering swaps.
+
+    Chains are indexed ``c = ch.slot[rep, t]`` (replica ``rep`` at ladder position ``t``);
     swaps exchange entries of ``slot`` rather than copying configurations.  The first
     ``u_site.shape[0] - n_rec`` sweeps are not recorded; the last ``n_rec`` write, for each
-    replica at the top temperature, ``[w.w0/d, |w|^2/d, H/d, |r|^2/n]`` into
-    ``obs_out[t0 + s, rep]`` and the pair overlaps ``w^a.w^b/d`` into ``q_out[t0 + s]``.
-    Round trips of the chains through the ladder are counted by :func:`_track_round_trips`
-    (``trips_rec`` only during the recorded sweeps).
+    replica at the top temperature, the ``OBS_*`` slots into ``rec.obs[t0 + s, rep]`` and the pair
+    overlaps into ``rec.qs[t0 + s]`` (:class:`Records`).  Round trips of the chains through the
+    ladder are counted by :func:`_track_round_trips` (``trips_rec`` only during the recorded sweeps).
     """
     n_sweeps = u_site.shape[0]
-    n_rep, n_t = slot.shape
-    d = Ft.shape[0]
-    n = r.shape[1]
+    n_t = ch.slot.shape[1]
     skip = n_sweeps - n_rec
     for s in range(n_sweeps):
-        for rep in range(n_rep):
-            for t in range(n_t):
-                c = slot[rep, t]
-                heat_bath_sweep(Ft, colnorm2, levels, lam, betas[t], w[c], r[c], u_site[s, c])
-                energies[c] = _energy(r[c], w[c], lam)
-        for rep in range(n_rep):
-            for t in range(n_t - 1):
-                c1 = slot[rep, t]
-                c2 = slot[rep, t + 1]
-                delta = (betas[t] - betas[t + 1]) * (energies[c1] - energies[c2])
-                swap_try[t] += 1
-                if delta >= 0.0 or u_swap[s, rep, t] < math.exp(delta):
-                    slot[rep, t] = c2
-                    slot[rep, t + 1] = c1
-                    swap_acc[t] += 1
+        _sweep_all(Ft, colnorm2, levels, lam, betas, ch, u_site[s])
+        _exchange(betas, ch, u_swap[s], rec)
         if n_t > 1:
-            _track_round_trips(slot, direction, trips, trips_rec, s >= skip)
+            _track_round_trips(ch.slot, ch.direction, ch.trips, ch.trips_rec, s >= skip)
         if s >= skip:
-            row = t0 + s - skip
-            top = n_t - 1
-            for rep in range(n_rep):
-                c = slot[rep, top]
-                obs_out[row, rep, 0] = np.dot(w[c], w0) / d
-                obs_out[row, rep, 1] = np.dot(w[c], w[c]) / d
-                obs_out[row, rep, 2] = energies[c] / d
-                obs_out[row, rep, 3] = np.dot(r[c], r[c]) / n
-            p = 0
-            for ra in range(n_rep):
-                for rb in range(ra + 1, n_rep):
-                    q_out[row, p] = np.dot(w[slot[ra, top]], w[slot[rb, top]]) / d
-                    p += 1
+            _measure(ch, w0, rec, t0 + s - skip)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -598,7 +656,7 @@ def _q_edges(samples: np.ndarray, q_bins: int, q_range) -> np.ndarray:
     """``q_bins + 1`` equal bins on ``q_range``, or on the range of the samples (padded)."""
     if q_range is None:
         lo, hi = float(np.min(samples)), float(np.max(samples))
-        pad = 0.02 * max(hi - lo, 1e-3)
+        pad = _Q_PAD * max(hi - lo, _Q_PAD_MIN)
         lo, hi = lo - pad, hi + pad
     else:
         lo, hi = q_range
@@ -693,6 +751,23 @@ def monte_carlo_instance(X, y, model: Model, *, w0=None, sweeps: int = 2000, bur
     sweeps, burn_in, temps, replicas, q_bins, betas = _check_run_args(
         model, sweeps, burn_in, temps, replicas, beta_min, q_bins)
     q_range = _check_q_range(q_range)
+    X, y, w0 = _check_data(X, y, w0, sweeps, burn_in, temps, replicas)
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    n, d = X.shape
+    # column-major F = X/sqrt(d): Ft = F.T is C-contiguous, Ft[i] is the column F_i
+    Ft = np.ascontiguousarray(X.T) / math.sqrt(d)
+    levels = np.ascontiguousarray(model.levels, dtype=np.float64)
+    ch = _start_chains(init, levels, replicas, temps, n, d, rng)
+    rec = Records(obs=np.empty((sweeps, replicas, OBS_N)), qs=np.empty((sweeps, replicas * (replicas - 1) // 2)),
+                  swap_acc=np.zeros(max(temps - 1, 1), dtype=np.int64),
+                  swap_try=np.zeros(max(temps - 1, 1), dtype=np.int64))
+    _run(Ft, y, levels, float(model.lam), betas, ch, rec, w0 if w0 is not None else np.zeros(d),
+         burn_in, sweeps, rng)
+    return _summarise(ch, rec, w0, betas, q_bins, q_range, keep_series)
+
+
+def _check_data(X, y, w0, sweeps, burn_in, temps, replicas):
+    """``(X, y, w0)`` as float arrays of matching shapes, finite, within the resource budgets."""
     X = np.asarray(X, dtype=np.float64)
     y = np.ascontiguousarray(y, dtype=np.float64)
     if X.ndim != 2:
@@ -709,31 +784,30 @@ def monte_carlo_instance(X, y, model: Model, *, w0=None, sweeps: int = 2000, bur
         w0 = np.ascontiguousarray(w0, dtype=np.float64)
         if w0.shape != (d,) or not np.isfinite(w0).all():
             raise ValueError(f"w0 must be a finite vector of shape ({d},)")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    return X, y, w0
 
-    # column-major F = X/sqrt(d): Ft = F.T is C-contiguous, Ft[i] is the column F_i
-    Ft = np.ascontiguousarray(X.T) / math.sqrt(d)
-    colnorm2 = np.einsum("ij,ij->i", Ft, Ft)
-    levels = np.ascontiguousarray(model.levels, dtype=np.float64)
-    lam = float(model.lam)
+
+def _start_chains(init, levels, replicas, temps, n, d, rng) -> Chains:
+    """:class:`Chains` at the start: ``init`` (see :func:`_initial_chains`) or uniformly random
+    levels (a hot start); every chain ``c = rep * temps + t`` starts at ladder position ``t``."""
     n_chains = replicas * temps
     if init is None:
         w = levels[rng.integers(0, levels.size, size=(n_chains, d))]  # hot start
     else:
         w = _initial_chains(init, levels, replicas, temps, d)
-    r = np.empty((n_chains, n))
-    slot = np.arange(n_chains, dtype=np.int64).reshape(replicas, temps)
-    energies = np.zeros(n_chains)
-    n_pairs = replicas * (replicas - 1) // 2
-    obs = np.empty((sweeps, replicas, 4))
-    qs = np.empty((sweeps, n_pairs))
-    swap_acc = np.zeros(max(temps - 1, 1), dtype=np.int64)
-    swap_try = np.zeros(max(temps - 1, 1), dtype=np.int64)
-    w0_arr = w0 if w0 is not None else np.zeros(d)
-    direction = np.full(n_chains, -1, dtype=np.int64)
-    trips = np.zeros(n_chains, dtype=np.int64)
-    trips_rec = np.zeros(n_chains, dtype=np.int64)
+    return Chains(w=w, r=np.empty((n_chains, n)),
+                  slot=np.arange(n_chains, dtype=np.int64).reshape(replicas, temps),
+                  energies=np.zeros(n_chains), direction=np.full(n_chains, -1, dtype=np.int64),
+                  trips=np.zeros(n_chains, dtype=np.int64), trips_rec=np.zeros(n_chains, dtype=np.int64))
 
+
+def _run(Ft, y, levels, lam, betas, ch, rec, w0, burn_in, sweeps, rng) -> None:
+    """``burn_in + sweeps`` sweeps in blocks of about ``_BLOCK_UNIFORMS`` uniforms (drawn per
+    block from ``rng``); the residuals are recomputed from scratch at every block start so that
+    rounding cannot drift.  Only the last ``sweeps`` are recorded into ``rec``."""
+    replicas, temps = ch.slot.shape
+    n_chains, d = ch.w.shape
+    colnorm2 = np.einsum("ij,ij->i", Ft, Ft)
     per_block = max(1, _BLOCK_UNIFORMS // (n_chains * d))
     total = burn_in + sweeps
     done = 0
@@ -743,40 +817,50 @@ def monte_carlo_instance(X, y, model: Model, *, w0=None, sweeps: int = 2000, bur
         t0 = max(0, done - burn_in)
         u_site = rng.random((S, n_chains, d))
         u_swap = rng.random((S, replicas, max(temps - 1, 1)))
-        _residuals(Ft, y, w, r)
-        _mc_block(Ft, colnorm2, levels, lam, betas, w, r, slot, energies, u_site, u_swap,
-                  w0_arr, n_rec, obs, qs, t0, swap_acc, swap_try, direction, trips, trips_rec)
+        _residuals(Ft, y, ch.w, ch.r)
+        _mc_block(Ft, colnorm2, levels, lam, betas, ch, u_site, u_swap, w0, n_rec, t0, rec)
         done += S
 
+
+def _summarise(ch, rec, w0, betas, q_bins, q_range, keep_series) -> MCInstance:
+    """Time and replica averages with blocking errors, ``P(q)``, the energy-drift test and the
+    exchange / round-trip diagnostics of one run."""
+    replicas, temps = ch.slot.shape
+    obs, qs = rec.obs, rec.qs
+    sweeps = obs.shape[0]
     # time series averaged over replicas (independent chains) -> blocking errors
     ts = obs.mean(axis=1)
     qt = qs.mean(axis=1)
-    rho_inst = float(w0 @ w0 / d) if w0 is not None else None
-    vals = {"Q": ts[:, 1], "q": qt, "energy": ts[:, 2], "train_error": ts[:, 3]}
+    rho_inst = float(w0 @ w0 / w0.size) if w0 is not None else None
+    vals = {"Q": ts[:, OBS_Q], "q": qt, "energy": ts[:, OBS_ENERGY], "train_error": ts[:, OBS_TRAIN]}
     if w0 is not None:
-        vals["m"] = ts[:, 0]
-        vals["gen_error"] = rho_inst - 2 * ts[:, 0] + ts[:, 1]
-        vals["gen_error_mean"] = rho_inst - 2 * ts[:, 0] + qt
+        vals["m"] = ts[:, OBS_M]
+        vals["gen_error"] = rho_inst - 2 * ts[:, OBS_M] + ts[:, OBS_Q]
+        vals["gen_error_mean"] = rho_inst - 2 * ts[:, OBS_M] + qt
     values = {k: (float(vals[k].mean()) if k in vals else None) for k in OBSERVABLES}
     terr = {k: (_block_se(vals[k]) if k in vals else None) for k in OBSERVABLES}
     edges = _q_edges(qs, q_bins, q_range)
     hist, _ = np.histogram(qs.ravel(), bins=edges, density=True)
-    half = sweeps // 2
-    e1, e2 = ts[:half, 2], ts[half:, 2]
-    se = math.hypot(_block_se(e1), _block_se(e2))
-    diff = float(e2.mean() - e1.mean())
-    eq_z = diff / se if se > 0 else 0.0
-    acc = (swap_acc / np.maximum(swap_try, 1)).astype(float) if temps > 1 else np.zeros(0)
+    acc = (rec.swap_acc / np.maximum(rec.swap_try, 1)).astype(float) if temps > 1 else np.zeros(0)
     # round trips per replica: sum over the chains that replica's ladder holds
-    rt = np.array([trips[slot[rep]].sum() for rep in range(replicas)], dtype=np.int64)
-    rt_rec = np.array([trips_rec[slot[rep]].sum() for rep in range(replicas)], dtype=np.int64)
+    rt = np.array([ch.trips[ch.slot[rep]].sum() for rep in range(replicas)], dtype=np.int64)
+    rt_rec = np.array([ch.trips_rec[ch.slot[rep]].sum() for rep in range(replicas)], dtype=np.int64)
     diag = pt_diagnostics(obs, qs, acc, rt, rt_rec, has_teacher=w0 is not None)
-    final_w = np.array([w[slot[rep, temps - 1]] for rep in range(replicas)]) if keep_series else None
+    final_w = np.array([ch.w[ch.slot[rep, temps - 1]] for rep in range(replicas)]) if keep_series else None
     return MCInstance(values=values, thermal_err=terr, rho_instance=rho_inst,
                       q_var=float(qs.var()), q_edges=edges, q_hist=hist, swap_acceptance=acc,
-                      equilibration_z=float(eq_z), betas=betas,
+                      equilibration_z=_drift_z(ts[:, OBS_ENERGY], sweeps), betas=betas,
                       series=obs if keep_series else None, q_series=qs, diagnostics=diag,
                       final_w=final_w)
+
+
+def _drift_z(energy, sweeps) -> float:
+    """``(mean of the 2nd half - mean of the 1st half)/error`` of the energy series (0 without error)."""
+    half = sweeps // 2
+    e1, e2 = energy[:half], energy[half:]
+    se = math.hypot(_block_se(e1), _block_se(e2))
+    diff = float(e2.mean() - e1.mean())
+    return float(diff / se if se > 0 else 0.0)
 
 
 def _initial_chains(init, levels, replicas, temps, d):

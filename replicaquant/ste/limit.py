@@ -394,29 +394,96 @@ def _record_densities(idn, P, R, dens_nodes, outs):
         outs.res[a_, idn, 1] = R[jn, 1]
 
 
+#: floor of the diffusion coefficient ``D``: keeps the exponential fitting of the face fluxes
+#: finite when ``eps_g + noise_var`` vanishes (pure drift; far below any resolved ``D``)
+_D_MIN = 1e-14
+
+
+@njit(cache=True)
+def _bdf2_coefficients(step, dt, dt_prev):
+    """``(om, c0, c1, c2)`` of variable-step BDF2, ``c0 p_new - dt L p_new = c1 p_n - c2 p_{n-1}``
+    with ``om = dt/dt_prev``; backward Euler (``om = 0``) at the start and after the step grows
+    more than twofold (BDF2 is zero-stable only for ratios below ``1 + sqrt 2``)."""
+    if step == 0 or dt > 2.0 * dt_prev:
+        return 0.0, 1.0, 1.0, 0.0
+    om = dt / dt_prev
+    return om, (1.0 + 2.0 * om) / (1.0 + om), 1.0 + om, om * om / (1.0 + om)
+
+
+@njit(cache=True)
+def _face_fluxes(grid, cf, w0, D, a, b, co):
+    """Face flux coefficients ``F_f = a_f p_left + b_f p_right`` of the node ``w0`` (upwinded,
+    exponentially fitted inside, outflow or absorbing at the two boundary faces)."""
+    h, fdist, QL, QR = grid.h, grid.fdist, grid.QL, grid.QR
+    k1, k2, eta = cf.k1, cf.k2, cf.eta
+    N = h.size
+    for f in range(1, N):
+        vl = eta * (k1 * w0 - k2 * QL[f])
+        vr = eta * (k1 * w0 - k2 * QR[f])
+        _face_coeffs(vl, vr, 0.5 * h[f - 1], 0.5 * h[f], D, co)
+        a[f] = co[0]
+        b[f] = co[1]
+    v0 = eta * (k1 * w0 - k2 * QR[0])
+    vN = eta * (k1 * w0 - k2 * QL[N])
+    a[0] = 0.0
+    b[N] = 0.0
+    if grid.dirichlet:
+        # p = 0 on the boundary face, constant-flux profile over the half cell
+        b[0] = -D / fdist[0] * _bern(v0 * fdist[0] / D)
+        a[N] = D / fdist[N] * (_bern(vN * fdist[N] / D) + vN * fdist[N] / D)
+    else:
+        b[0] = min(v0, 0.0)
+        a[N] = max(vN, 0.0)
+
+
+@njit(cache=True)
+def _advance_node(j, h, a, b, dt, c0, c1, c2, P, Pold, R, Rold, work):
+    """One BDF2 step of node ``j``: the tridiagonal solve for the cells, the boundary outflows
+    into the two reservoirs; ``(P, R)`` become the new level, ``(Pold, Rold)`` the old one."""
+    lo, di, up, rhs, Pnew = work
+    N = h.size
+    for i in range(N):
+        # (c0 I - dt L) p_new = c1 p_n - c2 p_{n-1};  (L p)_i = (a_i p_{i-1} + (b_i - a_{i+1}) p_i - b_{i+1} p_{i+1})/h_i
+        lo[i] = -dt * a[i] / h[i]
+        di[i] = c0 - dt * (b[i] - a[i + 1]) / h[i]
+        up[i] = dt * b[i + 1] / h[i]
+        rhs[i] = c1 * P[j, i] - c2 * Pold[j, i]
+    _thomas(lo, di, up, rhs, Pnew)
+    fl = -b[0] * Pnew[0]        # outflow to the left reservoir
+    fr = a[N] * Pnew[N - 1]     # outflow to the right reservoir
+    r0 = (c1 * R[j, 0] - c2 * Rold[j, 0] + dt * fl) / c0
+    r1 = (c1 * R[j, 1] - c2 * Rold[j, 1] + dt * fr) / c0
+    Rold[j, 0] = R[j, 0]
+    Rold[j, 1] = R[j, 1]
+    R[j, 0] = r0
+    R[j, 1] = r1
+    for i in range(N):
+        Pold[j, i] = P[j, i]
+        P[j, i] = Pnew[i]
+
+
 @njit(cache=True)
 def _fp_run(grid, cf, nodes, weights, P, R, sched, outs):
     """Variable-step BDF2 for every teacher node, eps extrapolated to the new time level.
 
     ``grid`` (:class:`PDEGrid`), ``cf`` (:class:`PDECoefficients`), ``sched``
     (:class:`PDESchedule`), ``outs`` (:class:`PDEOutputs`, filled); ``P`` (nodes x cells) and
-    ``R`` (nodes x 2 reservoirs) are advanced in place.  Returns the number of outputs written.
+    ``R`` (nodes x 2 reservoirs) are advanced in place.  Each step: record what is due
+    (:func:`_record_outputs`, :func:`_record_densities`), BDF2 coefficients
+    (:func:`_bdf2_coefficients`), ``D(tau) = eta^2 k2 (eps* + noise_var)/2`` at the
+    extrapolated ``eps* = eps_n + om (eps_n - eps_{n-1})``, then for every node the face fluxes
+    (:func:`_face_fluxes`) and the implicit step (:func:`_advance_node`).  Returns the number of
+    outputs written.
     """
-    h, fdist, QL, QR, Qc, Q2c, Qres, dirichlet = grid
+    h, Qc, Q2c, Qres = grid.h, grid.Qc, grid.Q2c, grid.Qres
     k1, k2, eta, sig2, fz_m, fz_q = cf
     dts, out_steps, dens_steps, dens_nodes = sched
-    J = nodes.size
     N = h.size
-    nf = N + 1
     Pold = P.copy()
     Rold = R.copy()
-    Pnew = np.empty(N)
-    lo = np.empty(N)
-    di = np.empty(N)
-    up = np.empty(N)
-    rhs = np.empty(N)
-    a = np.empty(nf)
-    b = np.empty(nf)
+    work = (np.empty(N), np.empty(N), np.empty(N), np.empty(N), np.empty(N))  # lo, di, up, rhs, Pnew
+    a = np.empty(N + 1)
+    b = np.empty(N + 1)
     co = np.empty(2)
     tmp3 = np.empty(3)
     _eps_total(P, R, h, Qc, Q2c, Qres, nodes, weights, k1, k2, fz_m, fz_q, tmp3)
@@ -437,61 +504,16 @@ def _fp_run(grid, cf, nodes, weights, P, R, sched, outs):
         if step == n_steps:
             break
         dt = dts[step]
-        if step == 0 or dt > 2.0 * dt_prev:
-            # backward Euler start / restart after a large step-size jump
-            om = 0.0
-            c0 = 1.0
-            c1 = 1.0
-            c2 = 0.0
-        else:
-            om = dt / dt_prev
-            c0 = (1.0 + 2.0 * om) / (1.0 + om)
-            c1 = 1.0 + om
-            c2 = om * om / (1.0 + om)
+        om, c0, c1, c2 = _bdf2_coefficients(step, dt, dt_prev)
         eps_star = eps_n + om * (eps_n - eps_prev)
         if eps_star < 0.0:
             eps_star = 0.0
         D = 0.5 * eta * eta * k2 * (eps_star + sig2)
-        if D < 1e-14:
-            D = 1e-14
-        for j in range(J):
-            w0 = nodes[j]
-            # face coefficients: F_f = a_f p_left + b_f p_right
-            for f in range(1, N):
-                vl = eta * (k1 * w0 - k2 * QL[f])
-                vr = eta * (k1 * w0 - k2 * QR[f])
-                _face_coeffs(vl, vr, 0.5 * h[f - 1], 0.5 * h[f], D, co)
-                a[f] = co[0]
-                b[f] = co[1]
-            v0 = eta * (k1 * w0 - k2 * QR[0])
-            vN = eta * (k1 * w0 - k2 * QL[N])
-            a[0] = 0.0
-            b[N] = 0.0
-            if dirichlet:
-                # p = 0 on the boundary face, constant-flux profile over the half cell
-                b[0] = -D / fdist[0] * _bern(v0 * fdist[0] / D)
-                a[N] = D / fdist[N] * (_bern(vN * fdist[N] / D) + vN * fdist[N] / D)
-            else:
-                b[0] = min(v0, 0.0)
-                a[N] = max(vN, 0.0)
-            for i in range(N):
-                # (c0 I - dt L) p_new = c1 p_n - c2 p_{n-1};  (L p)_i = (a_i p_{i-1} + (b_i - a_{i+1}) p_i - b_{i+1} p_{i+1})/h_i
-                lo[i] = -dt * a[i] / h[i]
-                di[i] = c0 - dt * (b[i] - a[i + 1]) / h[i]
-                up[i] = dt * b[i + 1] / h[i]
-                rhs[i] = c1 * P[j, i] - c2 * Pold[j, i]
-            _thomas(lo, di, up, rhs, Pnew)
-            fl = -b[0] * Pnew[0]        # outflow to the left reservoir
-            fr = a[N] * Pnew[N - 1]     # outflow to the right reservoir
-            r0 = (c1 * R[j, 0] - c2 * Rold[j, 0] + dt * fl) / c0
-            r1 = (c1 * R[j, 1] - c2 * Rold[j, 1] + dt * fr) / c0
-            Rold[j, 0] = R[j, 0]
-            Rold[j, 1] = R[j, 1]
-            R[j, 0] = r0
-            R[j, 1] = r1
-            for i in range(N):
-                Pold[j, i] = P[j, i]
-                P[j, i] = Pnew[i]
+        if D < _D_MIN:
+            D = _D_MIN
+        for j in range(nodes.size):
+            _face_fluxes(grid, cf, nodes[j], D, a, b, co)
+            _advance_node(j, h, a, b, dt, c0, c1, c2, P, Pold, R, Rold, work)
         _eps_total(P, R, h, Qc, Q2c, Qres, nodes, weights, k1, k2, fz_m, fz_q, tmp3)
         eps_prev = eps_n
         eps_n = tmp3[0]
@@ -524,8 +546,19 @@ def _place_atoms(bins: np.ndarray, x: float, mass: np.ndarray, out: np.ndarray) 
         out[..., b] += mass / (bins[b + 1] - bins[b])
 
 
-def _limit_pde(problem, tau, n_out, dens_t, dens_w0, window, bins, h, dt, teacher_opts, domain):
-    k1, k2 = problem.kappa
+class _PDENodes(NamedTuple):
+    """Teacher nodes of the PDE solve: the quadrature nodes (weights ``wts``) followed by the
+    zero-weight density nodes; ``dens_index[g] = (node indices, averaging weights)`` of density
+    group ``g`` (the groups of :func:`_density_nodes`)."""
+
+    nodes: np.ndarray
+    wts: np.ndarray
+    dens_index: list
+    n_teacher: int
+
+
+def _pde_nodes(problem, dens_w0, window, teacher_opts) -> _PDENodes:
+    """Quadrature nodes for ``E_{w0}`` plus, with weight 0, the nodes whose densities are kept."""
     nodes, weights = teacher_nodes(problem, **teacher_opts)
     groups = _density_nodes(problem, dens_w0, window)
     dens_index = []
@@ -537,8 +570,12 @@ def _limit_pde(problem, tau, n_out, dens_t, dens_w0, window, bins, h, dt, teache
         all_nodes.append(x)
         all_w.append(np.zeros(x.size))
         start += x.size
-    nodes = np.concatenate(all_nodes)
-    wts = np.concatenate(all_w)
+    return _PDENodes(np.concatenate(all_nodes), np.concatenate(all_w), dens_index, int(weights.size))
+
+
+def _pde_domain(problem, nodes, domain):
+    """``(lo, hi, core_lo, core_hi)``: the ``u`` interval (default or the user's ``domain``,
+    identity STE only) and its finely resolved core; every quantizer threshold must be inside."""
     clipped = problem.ste == "clipped"
     lo_d, hi_d, core_lo, core_hi = _default_domain(problem, nodes)
     if domain is not None:
@@ -551,7 +588,17 @@ def _limit_pde(problem, tau, n_out, dens_t, dens_w0, window, bins, h, dt, teache
     inner = problem.quantizer.thresholds if problem.levels is not None else np.zeros(0)
     if not clipped and problem.levels is not None and (lo_d >= inner.min() or hi_d <= inner.max()):
         raise ValueError("domain must contain every threshold of the quantizer (identity STE)")
-    edges = _build_grid(lo_d, hi_d, core_lo, core_hi, inner, h)
+    return lo_d, hi_d, core_lo, core_hi
+
+
+def _pde_grid(problem, edges, lo_d, hi_d) -> PDEGrid:
+    """:class:`PDEGrid` on the cell ``edges``: widths, face distances and the quantized values.
+
+    Quantized weights: ``Q`` is constant on every cell (thresholds are faces), the reservoirs
+    hold the level reached beyond each boundary.  Unquantized: ``Q(u) = u``, cell averages
+    ``Q = centre``, ``Q^2 = centre^2 + h^2/12``, face values the face positions.
+    """
+    clipped = problem.ste == "clipped"
     hc = np.diff(edges)
     xc = 0.5 * (edges[1:] + edges[:-1])
     N = hc.size
@@ -575,42 +622,50 @@ def _limit_pde(problem, tau, n_out, dens_t, dens_w0, window, bins, h, dt, teache
         QL = edges.copy()
         QR = edges.copy()
         Qres = np.array([lo_d, hi_d])
+    return PDEGrid(hc, fdist, QL, QR, Qc, Q2c, Qres, clipped)
+
+
+def _pde_initial(problem, edges, n_nodes, lo_d, hi_d):
+    """``(P, R, frozen)``: the initial density ``N(0, init_std^2)`` as cell averages for every
+    node, the reservoirs (identity STE: the Gaussian mass beyond the domain), and the
+    ``(mass, m, q)`` frozen outside ``[-clip, clip]`` from the start (clipped STE; else zeros)."""
     s0 = problem.init_std
     cell_mass = ndtr(edges[1:] / s0) - ndtr(edges[:-1] / s0)
-    P = np.tile(cell_mass / hc, (nodes.size, 1))
-    R = np.zeros((nodes.size, 2))
-    fz_mass = fz_m = fz_q = 0.0
-    if clipped:
-        fz_mass, fz_m, fz_q = gauss_moments_outside(problem, problem.clip_range)
+    P = np.tile(cell_mass / np.diff(edges), (n_nodes, 1))
+    R = np.zeros((n_nodes, 2))
+    frozen = (0.0, 0.0, 0.0)
+    if problem.ste == "clipped":
+        frozen = gauss_moments_outside(problem, problem.clip_range)
     else:
         R[:, 0] = ndtr(lo_d / s0)
         R[:, 1] = ndtr(-hi_d / s0)
+    return P, R, frozen
+
+
+def _pde_schedule(tau, n_out, dens_t, dt, dens_index):
+    """``(output times, PDESchedule, dens_order)``: the time steps, the steps at which outputs
+    and densities are recorded (densities in step order; ``dens_order`` undoes the sorting)."""
     out_t, dts, steps_at = _time_grid(tau, n_out, dens_t, dt)
-    out_steps = steps_at
     dens_steps = steps_at[np.searchsorted(out_t, dens_t)] if dens_t.size else np.zeros(0, dtype=np.int64)
     dens_order = np.argsort(dens_steps, kind="stable")
     dens_nodes = np.concatenate([ix for ix, _ in dens_index]).astype(np.int64) if dens_index else np.zeros(0, np.int64)
-    n_o = out_t.size
-    err = np.zeros(n_o)
-    mm = np.zeros(n_o)
-    qq = np.zeros(n_o)
-    mass = np.zeros(n_o)
-    outflow = np.zeros(n_o)
-    dens_raw = np.zeros((dens_nodes.size, dens_t.size, N))
-    res_raw = np.zeros((dens_nodes.size, dens_t.size, 2))
-    _fp_run(PDEGrid(hc, fdist, QL, QR, Qc, Q2c, Qres, clipped),
-            PDECoefficients(float(k1), float(k2), float(problem.eta), float(problem.noise_var),
-                            float(fz_m), float(fz_q)),
-            nodes, wts, P, R, PDESchedule(dts, out_steps, dens_steps[dens_order], dens_nodes),
-            PDEOutputs(err, mm, qq, mass, outflow, dens_raw, res_raw))
-    inv = np.empty_like(dens_order)
-    inv[dens_order] = np.arange(dens_order.size)
-    dens_raw = dens_raw[:, inv]
-    res_raw = res_raw[:, inv]
-    # conditional densities on the requested bins
+    return out_t, PDESchedule(dts, steps_at, dens_steps[dens_order], dens_nodes), dens_order
+
+
+def _pde_outputs(n_times, n_dens_nodes, n_dens_times, n_cells) -> PDEOutputs:
+    return PDEOutputs(np.zeros(n_times), np.zeros(n_times), np.zeros(n_times), np.zeros(n_times),
+                      np.zeros(n_times), np.zeros((n_dens_nodes, n_dens_times, n_cells)),
+                      np.zeros((n_dens_nodes, n_dens_times, 2)))
+
+
+def _pde_densities(problem, edges, bins, dens_index, dens_raw, res_raw, n_times, lo_d, hi_d, fz_mass):
+    """Conditional densities on ``bins`` (``[group, time, bin]``): cell densities averaged over
+    the bins, reservoir masses as atoms just outside the domain, weighted over each group's
+    nodes; for the clipped STE plus the frozen initial tails beyond ``±clip``."""
+    clipped = problem.ste == "clipped"
     O = _cell_to_bins(edges, bins)
     bw = np.diff(bins)
-    density = np.zeros((len(groups), dens_t.size, bw.size))
+    density = np.zeros((len(dens_index), n_times, bw.size))
     pos = 0
     res_x = (np.nextafter(lo_d, -np.inf), hi_d) if clipped else (lo_d, np.nextafter(hi_d, -np.inf))
     for g, (ix, w) in enumerate(dens_index):
@@ -622,17 +677,41 @@ def _limit_pde(problem, tau, n_out, dens_t, dens_w0, window, bins, h, dt, teache
             density[g] += w[k] * dens_g
         pos += ix.size
     if clipped and fz_mass > 0:
+        s0 = problem.init_std
         tail = np.clip(ndtr(np.minimum(bins[1:], lo_d) / s0) - ndtr(np.minimum(bins[:-1], lo_d) / s0), 0, None)
         tail += np.clip(ndtr(np.maximum(bins[1:], hi_d) / s0) - ndtr(np.maximum(bins[:-1], hi_d) / s0), 0, None)
         density += (tail / bw)[None, None, :]
-        mass = mass + fz_mass
-    info = {"n_cells": int(N), "h": float(h), "dt_max": float(dt), "n_steps": int(dts.size),
-            "n_teacher_nodes": int(weights.size), "domain": (float(lo_d), float(hi_d)),
+    return density
+
+
+def _limit_pde(problem, tau, n_out, dens_t, dens_w0, window, bins, h, dt, teacher_opts, domain):
+    """``method="pde"``: nodes, domain, grid, initial state, schedule; the compiled BDF2 run
+    (:func:`_fp_run`); then the densities on ``bins``."""
+    k1, k2 = problem.kappa
+    tn = _pde_nodes(problem, dens_w0, window, teacher_opts)
+    lo_d, hi_d, core_lo, core_hi = _pde_domain(problem, tn.nodes, domain)
+    inner = problem.quantizer.thresholds if problem.levels is not None else np.zeros(0)
+    edges = _build_grid(lo_d, hi_d, core_lo, core_hi, inner, h)
+    grid = _pde_grid(problem, edges, lo_d, hi_d)
+    P, R, (fz_mass, fz_m, fz_q) = _pde_initial(problem, edges, tn.nodes.size, lo_d, hi_d)
+    out_t, sched, dens_order = _pde_schedule(tau, n_out, dens_t, dt, tn.dens_index)
+    outs = _pde_outputs(out_t.size, sched.dens_nodes.size, dens_t.size, grid.h.size)
+    _fp_run(grid, PDECoefficients(float(k1), float(k2), float(problem.eta), float(problem.noise_var),
+                                  float(fz_m), float(fz_q)),
+            tn.nodes, tn.wts, P, R, sched, outs)
+    inv = np.empty_like(dens_order)
+    inv[dens_order] = np.arange(dens_order.size)
+    dens_raw = outs.dens[:, inv]
+    density = _pde_densities(problem, edges, bins, tn.dens_index, dens_raw, outs.res[:, inv], dens_t.size,
+                             lo_d, hi_d, fz_mass)
+    mass = outs.mass + fz_mass if (problem.ste == "clipped" and fz_mass > 0) else outs.mass
+    info = {"n_cells": int(grid.h.size), "h": float(h), "dt_max": float(dt), "n_steps": int(sched.dts.size),
+            "n_teacher_nodes": tn.n_teacher, "domain": (float(lo_d), float(hi_d)),
             "cell_edges": edges, "frozen_mass": float(fz_mass),
             "min_density": float(dens_raw.min()) if dens_raw.size else None}
-    return LimitResult(problem=problem, method="pde", tau=out_t, gen_error=err, m=mm, q=qq, mass=mass,
-                       outflow=outflow, density_times=dens_t, density_w0=dens_w0, density_window=window,
-                       bin_edges=bins, density=density, info=info)
+    return LimitResult(problem=problem, method="pde", tau=out_t, gen_error=outs.err, m=outs.m, q=outs.q,
+                       mass=mass, outflow=outs.outflow, density_times=dens_t, density_w0=dens_w0,
+                       density_window=window, bin_edges=bins, density=density, info=info)
 
 
 # ---------------------------------------------------------------------------------------------
