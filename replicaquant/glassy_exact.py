@@ -292,6 +292,24 @@ def exact_gibbs_work(K: int, d: int, n: int, n_beta: int = 1) -> float:
     return float(K) ** d * (2 * n + 2 * n_beta)
 
 
+def _check_instance(X, y, model, w0):
+    if not isinstance(model, Model):
+        raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
+        raise ValueError(f"X must be a non-empty 2-D array (n, d), got shape {X.shape}")
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"y must have shape ({X.shape[0]},) to match X, got {y.shape}")
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
+        raise ValueError("X and y must be finite")
+    if w0 is not None:
+        w0 = np.asarray(w0, dtype=float)
+        if w0.shape != (X.shape[1],) or not np.all(np.isfinite(w0)):
+            raise ValueError(f"w0 must be a finite vector of length d = {X.shape[1]}")
+    return X, y, w0
+
+
 def _check_betas(betas, model):
     if betas is None:
         betas = [model.beta]
@@ -336,12 +354,10 @@ def exact_gibbs(X, y, model: Model, *, w0=None, betas=None, pq: bool | None = No
     -------
     ExactGibbs
     """
-    from .groundstate import _check_instance
-
     X, y, w0 = _check_instance(X, y, model, w0)
     bet = _check_betas(betas, model)
     max_work = check_real("max_work", max_work, low=0.0, low_inclusive=False, allow_inf=True)
-    pq_max_d = check_int("pq_max_d", pq_max_d, low=1)
+    pq_max_d = check_int("pq_max_d", pq_max_d, low=0)
     n, d = X.shape
     levels = np.ascontiguousarray(model.levels, dtype=float)
     K = levels.size
@@ -519,6 +535,8 @@ class ExactGibbsScan:
     q_threshold : float
     cpu_seconds : ndarray
         Process CPU time spent at each ``d``.
+    control_variates : bool
+        Whether ``mean``/``se`` (and :meth:`paired`) use the control variates.
     """
 
     model: Model = field(repr=False)
@@ -534,6 +552,7 @@ class ExactGibbsScan:
     y2: list = field(repr=False)
     q_threshold: float
     cpu_seconds: np.ndarray
+    control_variates: bool = True
 
     def alpha_shift(self) -> np.ndarray:
         """``n/d - alpha`` at each ``d``."""
@@ -551,6 +570,43 @@ class ExactGibbsScan:
         sh = self.alpha_shift()[keep] if alpha_slope else None
         return extrapolate(ds[keep], self.mean[name][keep, beta_index], self.se[name][keep, beta_index],
                            order=order, alpha_shift=sh)
+
+    def paired(self, name: str, beta_index: int, ref_index: int) -> tuple:
+        """Per-``d`` mean and standard error of the per-instance difference
+        ``v(betas[beta_index]) - v(betas[ref_index])`` (same instances: the instance-to-instance
+        fluctuations common to both temperatures cancel), control-variate corrected as the means.
+
+        Returns
+        -------
+        mean, se : ndarray (len(ds),)
+        """
+        if name not in self.per_instance:
+            raise ValueError(f"name must be one of {sorted(self.per_instance)}, got {name!r}")
+        b1 = check_int("beta_index", beta_index, low=0, high=self.betas.size - 1)
+        b0 = check_int("ref_index", ref_index, low=0, high=self.betas.size - 1)
+        mean = np.full(len(self.ds), math.nan)
+        se = np.full(len(self.ds), math.nan)
+        for j in range(len(self.ds)):
+            v = self.per_instance[name][j][:, b1] - self.per_instance[name][j][:, b0]
+            if np.all(np.isfinite(v)):
+                mean[j], se[j] = _cv_mean(v, self._controls(j))
+        return mean, se
+
+    def extrapolate_paired(self, name: str, beta_index: int, ref_index: int, *, order: int = 1,
+                           d_min: int = 0, alpha_slope: bool = True) -> Extrapolation:
+        """:func:`extrapolate` of :meth:`paired` over ``d >= d_min``."""
+        mean, se = self.paired(name, beta_index, ref_index)
+        ds = np.array(self.ds)
+        keep = (ds >= d_min) & np.isfinite(mean)
+        sh = self.alpha_shift()[keep] if alpha_slope else None
+        return extrapolate(ds[keep], mean[keep], se[keep], order=order, alpha_shift=sh)
+
+    def _controls(self, j):
+        if not self.control_variates:
+            return None
+        C = np.column_stack([self.rho[j] - self.model.rho,
+                             self.y2[j] - self.model.rho - self.model.noise_var])
+        return C if np.all(np.isfinite(C)) else None
 
     def table(self, beta_index: int = 0, names=("energy", "train_error", "free_energy", "q",
                                                 "gen_error_mean", "p_q1")) -> str:
@@ -678,7 +734,8 @@ def exact_gibbs_scan(model: Model, ds, *, instances: int = 64, seed: int = 0, be
     return ExactGibbsScan(model=model, ds=ds, ns=tuple(ns), betas=bet,
                           instances=tuple(counts[d] for d in ds), mean=mean,
                           se=se, raw_se=raw, per_instance=per, rho=rhos, y2=y2s,
-                          q_threshold=q_threshold, cpu_seconds=np.array(cpu))
+                          q_threshold=q_threshold, cpu_seconds=np.array(cpu),
+                          control_variates=bool(control_variates))
 
 
 def merge_scans(scans) -> ExactGibbsScan:
@@ -707,4 +764,5 @@ def merge_scans(scans) -> ExactGibbsScan:
                           mean=stack("mean"), se=stack("se"), raw_se=stack("raw_se"), per_instance=per,
                           rho=pick([x for s in scans for x in s.rho]), y2=pick([x for s in scans for x in s.y2]),
                           q_threshold=s0.q_threshold,
-                          cpu_seconds=np.concatenate([s.cpu_seconds for s in scans])[order])
+                          cpu_seconds=np.concatenate([s.cpu_seconds for s in scans])[order],
+                          control_variates=s0.control_variates)

@@ -167,6 +167,10 @@ def test_scan_merge_and_errors():
         assert np.allclose(a.mean["train_error"][j], per.mean(axis=0))
         assert np.all(np.abs(cv.mean["train_error"][j] - a.mean["train_error"][j]) < 3 * a.se["train_error"][j])
         assert np.all(cv.se["energy"][j] <= 1.15 * a.se["energy"][j])
+    pm, pse = a.paired("energy", 1, 0)     # plain: the mean of the per-instance differences
+    diff = [a.per_instance["energy"][j][:, 1] - a.per_instance["energy"][j][:, 0] for j in range(2)]
+    assert np.allclose(pm, [v.mean() for v in diff])
+    assert np.allclose(pse, [v.std(ddof=1) / math.sqrt(v.size) for v in diff])
     X, y, w0 = make_data(model, 7, np.random.SeedSequence([3, 7, 5]))
     g = exact_gibbs(X, y, model, w0=w0, betas=[8.0, 16.0])
     assert np.allclose(a.per_instance["energy"][1][5], g.values["energy"])
