@@ -420,7 +420,7 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
            between: Callable | None = None, restart: str = "init", max_failures: int | None = None,
            jump_ratio: float = 2.0, halve_ratio: float = 0.25, smooth_ratio: float = _SMOOTH_RATIO,
            rtol: float = SAME_BRANCH_RTOL, atol: float = SAME_BRANCH_ATOL,
-           retrace: ContinuationResult | None = None) -> ContinuationResult:
+           retrace: ContinuationResult | None = None, stop: Callable | None = None) -> ContinuationResult:
     """Follow a branch of ``solve`` along ``values`` with predictor warm starts.
 
     Parameters
@@ -482,6 +482,10 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
         :func:`same_branch` tolerances (also the noise floor of the jump test).
     retrace : ContinuationResult, optional
         A complete walk over the same values in reverse order (see :func:`hysteresis`).
+    stop : callable, optional
+        ``stop(previous_solution, solution) -> bool``, called after every accepted step that
+        follows an accepted one: ``True`` ends the walk there (``complete=False``), e.g. when
+        the two bracket a root of a scalar along the branch.
 
     Returns
     -------
@@ -625,6 +629,7 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
     prev_sol = prev_value = None
     prev_ok = False
     stopped_at = None
+    stopped_by = "jump"
     failures = 0
     for j, value in enumerate(values):
         t = coords[j]
@@ -686,15 +691,17 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
             hist = new_hist
         else:  # a retry may have changed branch: the old history belongs to another branch
             hist = [(t, x)]
+        stop_here = stop is not None and prev_ok and bool(stop(prev_sol, sol))
         prev_sol, prev_value, prev_ok, failures = sol, value, True, 0
-        if jumped and on_jump == "stop":
+        if (jumped and on_jump == "stop") or stop_here:
             stopped_at = j
+            stopped_by = "stop" if stop_here else "jump"
             break
     return ContinuationResult(tuple(steps), len(steps) == n and stopped_at is None,
-                              _message(steps, n, stopped_at))
+                              _message(steps, n, stopped_at, stopped_by))
 
 
-def _message(steps, n, stopped_at) -> str:
+def _message(steps, n, stopped_at, stopped_by="jump") -> str:
     bad = [k for k, s in enumerate(steps) if not s.accepted]
     jumps = [k for k, s in enumerate(steps) if s.branch_changed]
     parts = [f"{len(steps)}/{n} points walked, {len(steps) - len(bad)} converged"]
@@ -703,8 +710,8 @@ def _message(steps, n, stopped_at) -> str:
     if jumps:
         parts.append(f"branch changed at step(s) {jumps[:10]}{' ...' if len(jumps) > 10 else ''}")
     if stopped_at is not None:
-        parts.append(f"stopped after the branch change at step {stopped_at} "
-                     f"(value {steps[stopped_at].value!r})")
+        why = "after the branch change" if stopped_by == "jump" else "by stop()"
+        parts.append(f"stopped {why} at step {stopped_at} (value {steps[stopped_at].value!r})")
     return "; ".join(parts)
 
 

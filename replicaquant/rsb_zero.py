@@ -575,7 +575,18 @@ def _finish(sol, model, strict, warn):
 
 
 def _parisi(model, y_grid, y_max, s0, rs, y_tol, opts):
+    """The Parisi ``y*``: walk ``y`` upwards (:func:`_y_values`) by
+    :func:`replicaquant.continuation.follow` until ``de/dy`` changes sign from ``+`` to ``-`` on the
+    frozen branch, then Brent's method inside the bracket.
+
+    Each fixed-``y`` solve starts from the previous frozen state (``s0`` after a point that
+    collapsed onto RS: from the RS point the frozen branch is not reached); a point that collapses
+    is retried once from the frozen start.  A solve that does not converge ends the search
+    (``max_failures=1``).  ``iterations`` counts the map evaluations of every solve.
+    """
     from scipy.optimize import brentq
+
+    from .continuation import follow
 
     cache = {}
     n_iter = 0
@@ -588,41 +599,44 @@ def _parisi(model, y_grid, y_max, s0, rs, y_tol, opts):
             cache[yv] = s
         return cache[yv]
 
-    prev = None
-    start = s0
-    for yv in _y_values(y_grid, y_max):
-        s = at(float(yv), start)
-        if not s.converged:
-            return replace(s, iterations=n_iter, message=f"fixed-y solve failed at y = {yv:.4g}: {s.message}")
-        if not s.rsb:
+    def solve(yv, start):
+        nonlocal n_iter
+        s = at(yv, start)
+        if s.converged and not s.rsb:
             # collapsed onto q0 = Q (the RS ground state); try the frozen start once more
-            s2 = _solve_fixed_y(model, float(yv), _frozen_start(rs, model), rs, **opts)
+            s2 = _solve_fixed_y(model, yv, _frozen_start(rs, model), rs, **opts)
             n_iter += s2.iterations
             if s2.converged and s2.rsb:
-                s = cache[float(yv)] = s2
-        if prev is not None and prev.rsb and s.rsb and prev.dedy > 0 >= s.dedy:
-            lo, hi = prev, s
+                s = cache[yv] = s2
+        return s
 
-            def g(v):
-                near = lo if abs(v - lo.y) < abs(v - hi.y) else hi
-                r = at(v, near.state)
-                if not r.converged or not r.rsb:
-                    raise _Failed(r)
-                return r.dedy
+    walk = follow(list(_y_values(y_grid, y_max)), solve, init=s0, predictor="previous",
+                  state=lambda s: s.state if s.rsb else s0, max_failures=1,
+                  stop=lambda prev, s: prev.rsb and s.rsb and prev.dedy > 0 >= s.dedy)
+    sols = walk.solutions
+    last = sols[-1]
+    if not last.converged:
+        return replace(last, iterations=n_iter, message=f"fixed-y solve failed at y = {last.y:.4g}: {last.message}")
+    if walk.complete:
+        return replace(last, converged=False, iterations=n_iter,
+                       message=f"no sign change of de/dy on y in [{y_grid[0]:.3g}, {last.y:.3g}] "
+                               f"(branch rsb={last.rsb}, de/dy={last.dedy:.3g} at the end)")
+    lo, hi = sols[-2], last
 
-            try:
-                ys = brentq(g, lo.y, hi.y, xtol=y_tol, rtol=1e-12, maxiter=100)
-            except _Failed as exc:
-                return replace(exc.sol, converged=False, iterations=n_iter,
-                               message=f"branch lost inside the Parisi bracket at y = {exc.sol.y:.6g}")
-            best = at(ys, lo.state)
-            return replace(best, iterations=n_iter, message="converged; Parisi y* (de/dy = 0)")
-        prev = s
-        start = s.state if s.rsb else s0
-    last = prev
-    return replace(last, converged=False, iterations=n_iter,
-                   message=f"no sign change of de/dy on y in [{y_grid[0]:.3g}, {last.y:.3g}] "
-                           f"(branch rsb={last.rsb}, de/dy={last.dedy:.3g} at the end)")
+    def g(v):
+        near = lo if abs(v - lo.y) < abs(v - hi.y) else hi
+        r = at(v, near.state)
+        if not r.converged or not r.rsb:
+            raise _Failed(r)
+        return r.dedy
+
+    try:
+        ys = brentq(g, lo.y, hi.y, xtol=y_tol, rtol=1e-12, maxiter=100)
+    except _Failed as exc:
+        return replace(exc.sol, converged=False, iterations=n_iter,
+                       message=f"branch lost inside the Parisi bracket at y = {exc.sol.y:.6g}")
+    best = at(ys, lo.state)
+    return replace(best, iterations=n_iter, message="converged; Parisi y* (de/dy = 0)")
 
 
 def _y_values(y_grid, y_max):

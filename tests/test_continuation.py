@@ -198,3 +198,20 @@ def test_solution_predictor_passes_the_previous_solution_object():
     walk = follow([1.0, 2.0, 3.0], solve, init=None, predictor="solution")
     assert [float(s.solution.state_vector[0]) for s in walk.steps] == [1.0, 3.0, 6.0]
     assert seen[0] is None and seen[1] is walk.steps[0].solution and seen[2] is walk.steps[1].solution
+
+
+def test_stop_ends_the_walk_at_the_first_bracket_of_a_root():
+    """``stop(prev, sol)`` sees consecutive accepted solutions: bracketing the root of
+    ``g(t) = cos t`` (the state is ``x = cos t`` exactly) must stop at the first grid point past
+    ``pi/2`` and not before, with ``complete=False`` and the two bracket ends as the last steps."""
+    def solve(t, init):
+        return Sol(np.array([math.cos(t)]))
+
+    ts = np.linspace(0.0, 3.0, 13)  # step 0.25: pi/2 = 1.571 lies in (1.5, 1.75)
+    walk = follow(ts, solve, init=None,
+                  stop=lambda p, s: p.state_vector[0] > 0 >= s.state_vector[0])
+    assert not walk.complete and "by stop()" in walk.message
+    assert [s.value for s in walk.steps[-2:]] == [1.5, 1.75]
+    assert walk.steps[-2].solution.state_vector[0] > 0 >= walk.steps[-1].solution.state_vector[0]
+    # a stop() that never fires leaves the walk complete
+    assert follow(ts, solve, init=None, stop=lambda p, s: False).complete
