@@ -537,92 +537,9 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
         halvable = all(_real(v) for v in values)
     else:
         halvable = True
-    halvable = halvable and max_halvings > 0
-
-    def good(sol) -> bool:
-        return bool(getattr(sol, "converged", False)) and (accept is None or bool(accept(sol)))
-
-    def ratio(x, hist, t, ext=None):
-        """Prediction error of ``x`` against the trend of ``hist`` (units of the trend's
-        increments); ``None`` without a trend, ``inf`` when the trend does not move but ``x`` did."""
-        ts = _trend_scale(hist, t, ext) if t is not None else None
-        if ts is None:
-            return None
-        ref, scale = ts
-        err = _maxdiff(x, ref) - (atol + rtol * max(1.0, _l1(x)))
-        if err <= 0.0:
-            return 0.0
-        return err / scale if scale > 0.0 else math.inf
-
-    counter = [0]
-
-    def call(value, start):
-        counter[0] += 1
-        return solve(value, start)
-
-    def attempts(value, first_sol, first_start, starts):
-        """``first`` then ``starts`` (skipping repeats) until one is accepted; else the smallest
-        residual.  Returns ``(solution, attempt_index)`` (-1: the first)."""
-        tried = [(first_sol, first_start, -1)]
-        if good(first_sol):
-            return first_sol, -1
-        for k, start in enumerate(starts):
-            if any(_same_start(start, c[1]) for c in tried):
-                continue
-            cand = call(value, start)
-            tried.append((cand, start, k))
-            if good(cand):
-                return cand, k
-        best = min(tried, key=lambda c: _residual(c[0]))
-        return best[0], best[2]
-
-    def reach(hist, v_from, t_from, v_to, t_to, depth):
-        """Predicted solve at ``v_to`` from ``hist``; a failed or suspicious step (prediction
-        error above ``halve_ratio``) is re-walked in two halves, recursively.
-
-        Returns ``(solution, state, prediction, jumped, new_hist, depth_used)``; ``new_hist`` is
-        ``None`` when the solution was not accepted.
-        """
-        ext = _extrapolate(hist, t_to)
-        if predictor == "solution":  # the previous solution object itself is the start
-            pv = hist[-1][1]
-            entry = anchors.get(id(pv))
-            start = entry[1] if entry is not None and entry[0] is pv else np.array(pv)
-        else:
-            pv = _predict(hist, t_to, predictor, ext)
-            start = np.array(pv if pv is not None else hist[-1][1])
-            if pv is not None and feasible is not None and not feasible(start, v_to):
-                pv, start = None, np.array(hist[-1][1])
-            pv = pv if pv is not None else hist[-1][1]
-        sol = call(v_to, start)
-        ok = good(sol)
-        x = anchor(_vec(state(sol)), sol) if ok else None
-        r = ratio(x, hist, t_to, ext) if ok else None
-        jumped = r is not None and r > jump_ratio
-        suspicious = (not ok) or (r is not None and r > halve_ratio)
-
-        def plain():
-            if not ok:
-                return sol, x, pv, False, None, depth
-            nh = [(t_to, x)] if jumped else (hist + [(t_to, x)])[-_HISTORY:]
-            return sol, x, pv, jumped, nh, depth
-
-        if not suspicious or depth >= max_halvings or not halvable or t_from is None or t_to is None:
-            return plain()
-        v_mid, t_mid = between(v_from, v_to, 0.5), 0.5 * (t_from + t_to)
-        m = reach(hist, v_from, t_from, v_mid, t_mid, depth + 1)
-        if m[4] is None:  # the first half is not accepted: keep the full step
-            return plain()
-        second = reach(m[4], v_mid, t_mid, v_to, t_to, depth + 1)
-        if m[3] and second[4] is not None:  # the branch ended in the first half
-            return second[:3] + (True, [(t_to, second[1])], second[5])
-        return second
-
-    anchors: dict = {}  # id(state tuple in the history) -> (tuple, its solution), for "solution"
-
-    def anchor(x, sol):
-        anchors[id(x)] = (x, sol)
-        return x
+    walk = _Walk(solve, state=state, predictor=predictor, feasible=feasible, accept=accept,
+                 between=between, halvable=halvable and max_halvings > 0, max_halvings=max_halvings,
+                 jump_ratio=jump_ratio, halve_ratio=halve_ratio, rtol=rtol, atol=atol)
 
     steps: list[Step] = []
     hist: list = []
@@ -633,53 +550,21 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
     failures = 0
     for j, value in enumerate(values):
         t = coords[j]
-        counter[0] = 0
+        walk.solves = 0
         if retrace is not None and j > 0 and prev_ok:
-            i = n - 1 - j  # index of this value in the retraced walk
-            f_prev, f_here = retrace.steps[i + 1], retrace.steps[i]
-            if (f_prev.smooth and f_here.accepted
-                    and same_branch(state(prev_sol), state(f_prev.solution), rtol=rtol, atol=atol)):
-                x = anchor(_vec(state(f_here.solution)), f_here.solution)
-                steps.append(Step(value, f_here.solution, "reused", solves=0))
-                hist = (hist + [(t, x)])[-_HISTORY:]
-                prev_sol, prev_value, prev_ok, failures = f_here.solution, value, True, 0
+            reused = walk.retraced(retrace.steps[n - j], retrace.steps[n - 1 - j], prev_sol, value)
+            if reused is not None:
+                steps.append(reused)
+                hist = (hist + [(t, walk.anchor(_vec(state(reused.solution)), reused.solution))])[-_HISTORY:]
+                prev_sol, prev_value, prev_ok, failures = reused.solution, value, True, 0
                 continue
         if not hist:
-            first = call(value, init)
-            sol, k = attempts(value, first, init, init_fallbacks)
-            ok = good(sol)
-            steps.append(Step(value, sol, "init" if k < 0 else "fallback", accepted=ok,
-                              fallback=k, solves=counter[0]))
-            if ok:
-                hist = [(t, anchor(_vec(state(sol)), sol))]
-                prev_sol, prev_value, prev_ok, failures = sol, value, True, 0
-            else:
-                failures += 1
-                prev_ok = False
-                if max_failures is not None and failures >= max_failures:
-                    break
-            continue
-        t_prev, x_prev = hist[-1]
-        sol, x, pred, jumped, new_hist, depth = reach(hist, prev_value, t_prev, value, t, 0)
-        attempt, fb = "predicted", -1
-        if x is None:
-            sol, fb = attempts(value, sol, pred, fallbacks)
-            if fb >= 0:
-                attempt = "fallback"
-            if good(sol):
-                x = anchor(_vec(state(sol)), sol)
-                r = ratio(x, hist, t)
-                jumped = r is not None and r > jump_ratio
-        ok = x is not None
-        err = _maxdiff(x, pred) if ok else math.nan
-        smooth = False
-        if ok and attempt == "predicted" and depth == 0:
-            step = _maxdiff(x, x_prev)
-            smooth = err <= max(smooth_ratio * step, _SMOOTH_FLOOR * max(1.0, _maxabs(x)))
-        steps.append(Step(value, sol, attempt, accepted=ok, branch_changed=bool(jumped),
-                          smooth=smooth, fallback=fb, halvings=depth, solves=counter[0],
-                          prediction_error=err))
-        if not ok:
+            step, x = walk.start(value, init, init_fallbacks)
+            new_hist = [(t, x)]
+        else:
+            step, x, new_hist = walk.step(hist, prev_value, value, t, fallbacks, smooth_ratio)
+        steps.append(step)
+        if not step.accepted:
             failures += 1
             prev_ok = False
             if restart == "init":
@@ -687,18 +572,157 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
             if max_failures is not None and failures >= max_failures:
                 break
             continue
-        if attempt == "predicted":
-            hist = new_hist
-        else:  # a retry may have changed branch: the old history belongs to another branch
-            hist = [(t, x)]
-        stop_here = stop is not None and prev_ok and bool(stop(prev_sol, sol))
-        prev_sol, prev_value, prev_ok, failures = sol, value, True, 0
-        if (jumped and on_jump == "stop") or stop_here:
+        hist = new_hist
+        stop_here = stop is not None and prev_ok and bool(stop(prev_sol, step.solution))
+        prev_sol, prev_value, prev_ok, failures = step.solution, value, True, 0
+        if (step.branch_changed and on_jump == "stop") or stop_here:
             stopped_at = j
             stopped_by = "stop" if stop_here else "jump"
             break
     return ContinuationResult(tuple(steps), len(steps) == n and stopped_at is None,
                               _message(steps, n, stopped_at, stopped_by))
+
+
+class _Walk:
+    """The rules of one :func:`follow` walk (its options as attributes): which start to try,
+    when a solution is accepted, when a step jumped branch, step halving.  ``solves`` counts
+    the calls of ``solve`` since it was last reset (per point)."""
+
+    def __init__(self, solve, *, state, predictor, feasible, accept, between, halvable,
+                 max_halvings, jump_ratio, halve_ratio, rtol, atol):
+        self.solve, self.state, self.predictor = solve, state, predictor
+        self.feasible, self.accept, self.between = feasible, accept, between
+        self.halvable, self.max_halvings = halvable, max_halvings
+        self.jump_ratio, self.halve_ratio, self.rtol, self.atol = jump_ratio, halve_ratio, rtol, atol
+        self.solves = 0
+        self.anchors: dict = {}  # id(state tuple in the history) -> (tuple, its solution), for "solution"
+
+    def call(self, value, start):
+        self.solves += 1
+        return self.solve(value, start)
+
+    def good(self, sol) -> bool:
+        """Converged and passes ``accept``: the solution may continue the walk."""
+        return bool(getattr(sol, "converged", False)) and (self.accept is None or bool(self.accept(sol)))
+
+    def anchor(self, x, sol):
+        """Remember which solution the history entry ``x`` came from (predictor ``"solution"``)."""
+        self.anchors[id(x)] = (x, sol)
+        return x
+
+    def ratio(self, x, hist, t, ext=None):
+        """Prediction error of ``x`` against the trend of ``hist`` (units of the trend's
+        increments); ``None`` without a trend, ``inf`` when the trend does not move but ``x`` did."""
+        ts = _trend_scale(hist, t, ext) if t is not None else None
+        if ts is None:
+            return None
+        ref, scale = ts
+        err = _maxdiff(x, ref) - (self.atol + self.rtol * max(1.0, _l1(x)))
+        if err <= 0.0:
+            return 0.0
+        return err / scale if scale > 0.0 else math.inf
+
+    def attempts(self, value, first_sol, first_start, starts):
+        """``first`` then ``starts`` (skipping repeats) until one is accepted; else the smallest
+        residual.  Returns ``(solution, attempt_index)`` (-1: the first)."""
+        tried = [(first_sol, first_start, -1)]
+        if self.good(first_sol):
+            return first_sol, -1
+        for k, start in enumerate(starts):
+            if any(_same_start(start, c[1]) for c in tried):
+                continue
+            cand = self.call(value, start)
+            tried.append((cand, start, k))
+            if self.good(cand):
+                return cand, k
+        best = min(tried, key=lambda c: _residual(c[0]))
+        return best[0], best[2]
+
+    def predicted_start(self, hist, v_to, t_to, ext):
+        """``(start passed to solve, prediction as a state tuple)`` at ``t_to`` from ``hist``."""
+        if self.predictor == "solution":  # the previous solution object itself is the start
+            pv = hist[-1][1]
+            entry = self.anchors.get(id(pv))
+            return (entry[1] if entry is not None and entry[0] is pv else np.array(pv)), pv
+        pv = _predict(hist, t_to, self.predictor, ext)
+        start = np.array(pv if pv is not None else hist[-1][1])
+        if pv is not None and self.feasible is not None and not self.feasible(start, v_to):
+            pv, start = None, np.array(hist[-1][1])
+        return start, (pv if pv is not None else hist[-1][1])
+
+    def reach(self, hist, v_from, t_from, v_to, t_to, depth):
+        """Predicted solve at ``v_to`` from ``hist``; a failed or suspicious step (prediction
+        error above ``halve_ratio``) is re-walked in two halves, recursively.
+
+        Returns ``(solution, state, prediction, jumped, new_hist, depth_used)``; ``new_hist`` is
+        ``None`` when the solution was not accepted.
+        """
+        ext = _extrapolate(hist, t_to)
+        start, pv = self.predicted_start(hist, v_to, t_to, ext)
+        sol = self.call(v_to, start)
+        ok = self.good(sol)
+        x = self.anchor(_vec(self.state(sol)), sol) if ok else None
+        r = self.ratio(x, hist, t_to, ext) if ok else None
+        jumped = r is not None and r > self.jump_ratio
+        suspicious = (not ok) or (r is not None and r > self.halve_ratio)
+
+        def plain():
+            if not ok:
+                return sol, x, pv, False, None, depth
+            nh = [(t_to, x)] if jumped else (hist + [(t_to, x)])[-_HISTORY:]
+            return sol, x, pv, jumped, nh, depth
+
+        if (not suspicious or depth >= self.max_halvings or not self.halvable or t_from is None
+                or t_to is None):
+            return plain()
+        v_mid, t_mid = self.between(v_from, v_to, 0.5), 0.5 * (t_from + t_to)
+        m = self.reach(hist, v_from, t_from, v_mid, t_mid, depth + 1)
+        if m[4] is None:  # the first half is not accepted: keep the full step
+            return plain()
+        second = self.reach(m[4], v_mid, t_mid, v_to, t_to, depth + 1)
+        if m[3] and second[4] is not None:  # the branch ended in the first half
+            return second[:3] + (True, [(t_to, second[1])], second[5])
+        return second
+
+    def retraced(self, f_prev, f_here, prev_sol, value):
+        """The retraced walk's solution at ``value`` as a ``"reused"`` step, if the walk sits on
+        the retraced solution of the previous point and that step was smooth; else ``None``."""
+        if (f_prev.smooth and f_here.accepted
+                and same_branch(self.state(prev_sol), self.state(f_prev.solution), rtol=self.rtol, atol=self.atol)):
+            return Step(value, f_here.solution, "reused", solves=0)
+        return None
+
+    def start(self, value, init, init_fallbacks):
+        """``(Step, state)`` of a (re)start of the walk from ``init`` (state ``None`` if not accepted)."""
+        first = self.call(value, init)
+        sol, k = self.attempts(value, first, init, init_fallbacks)
+        ok = self.good(sol)
+        step = Step(value, sol, "init" if k < 0 else "fallback", accepted=ok, fallback=k, solves=self.solves)
+        return step, (self.anchor(_vec(self.state(sol)), sol) if ok else None)
+
+    def step(self, hist, prev_value, value, t, fallbacks, smooth_ratio):
+        """``(Step, state, new history)`` of a predicted step from the last point of ``hist``:
+        :meth:`reach`, then ``fallbacks`` if it was not accepted; the history restarts at the new
+        point after a fallback (a retry may have changed branch)."""
+        t_prev, x_prev = hist[-1]
+        sol, x, pred, jumped, new_hist, depth = self.reach(hist, prev_value, t_prev, value, t, 0)
+        attempt, fb = "predicted", -1
+        if x is None:
+            sol, fb = self.attempts(value, sol, pred, fallbacks)
+            if fb >= 0:
+                attempt = "fallback"
+            if self.good(sol):
+                x = self.anchor(_vec(self.state(sol)), sol)
+                r = self.ratio(x, hist, t)
+                jumped = r is not None and r > self.jump_ratio
+        ok = x is not None
+        err = _maxdiff(x, pred) if ok else math.nan
+        smooth = False
+        if ok and attempt == "predicted" and depth == 0:
+            smooth = err <= max(smooth_ratio * _maxdiff(x, x_prev), _SMOOTH_FLOOR * max(1.0, _maxabs(x)))
+        step = Step(value, sol, attempt, accepted=ok, branch_changed=bool(jumped), smooth=smooth,
+                    fallback=fb, halvings=depth, solves=self.solves, prediction_error=err)
+        return step, x, (new_hist if attempt == "predicted" else [(t, x)])
 
 
 def _message(steps, n, stopped_at, stopped_by="jump") -> str:
