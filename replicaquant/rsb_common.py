@@ -4,7 +4,8 @@
 * :class:`RSB1Record` -- the fields both saddle points report (order parameters, conjugates,
   errors, complexity, status) with one ``as_dict`` / ``__repr__`` / ``state``;
 * :func:`straddle_window` -- where the inner ``z1`` window of the 1RSB average straddles a
-  threshold of the level set (the part of the outer ``H0`` axis that needs a fine grid).
+  threshold of the level set (the part of the outer ``H0`` axis that needs a fine grid);
+* :func:`feasible_1rsb` -- the feasibility test of a 1RSB iteration state.
 
 Both sides of the 1RSB iteration are otherwise different formulas (finite ``beta`` at fixed ``x``
 against the frozen-state limit at fixed ``y = beta x``; see docs/theory.md and the module
@@ -12,6 +13,7 @@ docstrings), so nothing else is shared.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -20,7 +22,13 @@ from numba import njit
 
 from ._results import format_result
 
-__all__ = ["RSB1Record", "straddle_window"]
+__all__ = ["RSB1Record", "straddle_window", "feasible_1rsb", "CS_RTOL", "CS_ATOL"]
+
+#: Cauchy-Schwarz slack of :func:`feasible_1rsb`, ``m^2 <= rho q0 (1 + CS_RTOL) + CS_ATOL`` (the
+#: values of :func:`replicaquant.rs.feasible`): a teacher-aligned fixed point has ``m^2`` a few
+#: ulps above ``rho q0``; ``CS_ATOL`` keeps ``m = q0 = 0`` feasible
+CS_RTOL = 1e-9
+CS_ATOL = 1e-300
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -109,3 +117,16 @@ def straddle_window(levels, a, xb, s1, i, half_width, lo, hi):
     flo = max(theta - shift * levels[i + 1] - half_width * s1, lo)
     fhi = min(theta - shift * levels[i] + half_width * s1, hi)
     return theta, flo, fhi
+
+
+@njit(cache=True)
+def feasible_1rsb(s, rho):
+    """Is ``s = (m, q0, q1, chi1)`` a physical 1RSB state: finite, ``q0 >= 0``, ``q1 >= q0``,
+    ``chi1 >= 0`` and ``m^2 <= rho q0`` (Cauchy-Schwarz, slack ``CS_RTOL``/``CS_ATOL``)?
+
+    At ``beta = inf`` the third entry is ``Q`` (``= q1`` there).
+    """
+    m, q0, q1, chi1 = s[0], s[1], s[2], s[3]
+    if not (math.isfinite(m) and math.isfinite(q0) and math.isfinite(q1) and math.isfinite(chi1)):
+        return False
+    return q0 >= 0.0 and q1 >= q0 and chi1 >= 0.0 and m * m <= rho * q0 * (1.0 + CS_RTOL) + CS_ATOL

@@ -59,7 +59,7 @@ from ._validation import check_int, check_real
 from .fixed_point import solve_fixed_point
 from .model import Model
 from .quadrature import GL_N, GL_W, GL_X, T_GRADED, gauss_expect_inf
-from .rsb_common import RSB1Record, straddle_window
+from .rsb_common import RSB1Record, feasible_1rsb, straddle_window
 from .rs import RSSolution, _teacher_arrays, solve_rs
 
 __all__ = ["RSB1ZeroSolution", "RSB1ZeroMap", "solve_1rsb_zero", "scan_alpha_zero", "phase_zero", "prior_side_1rsb_zero",
@@ -69,7 +69,12 @@ __all__ = ["RSB1ZeroSolution", "RSB1ZeroMap", "solve_1rsb_zero", "scan_alpha_zer
 _L_OUT = 9.0           # outer support mu +- 9 sig0
 _L_IN = 8.0            # zone half-width around a threshold, in units of s1
 _LOG_SQRT2PI = 0.5 * math.log(2.0 * math.pi)
+#: ``ln Phi(t)`` from the Mills-ratio continued fraction below ``t = -5`` (where ``erfc`` would
+#: lose relative accuracy), with 60 terms (converged to rounding for ``|t| >= 5``)
+_MILLS_BELOW = -5.0
+_MILLS_TERMS = 60
 _S1_TINY = 1e-12       # s1 below this (relative): q1 = q0, the RS closed form applies
+_PANEL_TINY = 1e-14    # outer panels narrower than this (relative to the grid span): duplicates, skipped
 _N_OUT = 7             # E ln N, E<<phi>>, E<<w>>^2, E<<w^2>>, E chi_in, E w0<<w>>, E<<w>>
 
 
@@ -86,12 +91,12 @@ def _log_ndtr(t):
         return 0.0
     if t > 0.0:
         return math.log1p(-0.5 * math.erfc(t / math.sqrt(2.0)))
-    if t > -5.0:
+    if t > _MILLS_BELOW:
         return math.log(0.5 * math.erfc(-t / math.sqrt(2.0)))
     s = -t
     # Mills ratio R(s) = Q(s)/pdf(s) = 1/(s + 1/(s + 2/(s + 3/(s + ...)))), backward evaluation
     cf = s
-    for j in range(60, 0, -1):
+    for j in range(_MILLS_TERMS, 0, -1):
         cf = s + j / cf
     return -0.5 * s * s - _LOG_SQRT2PI - math.log(cf)
 
@@ -237,7 +242,7 @@ def _outer(levels, a, y, mu, sig0, s1, w0, weight, acc):
     span = grid[-1] - grid[0]
     for ip in range(grid.size - 1):
         half = 0.5 * (grid[ip + 1] - grid[ip])
-        if half <= 1e-14 * span:
+        if half <= _PANEL_TINY * span:
             continue
         mid = 0.5 * (grid[ip + 1] + grid[ip])
         for g in range(GL_N):
@@ -396,9 +401,8 @@ class RSB1ZeroMap:
         return np.array([out[1], out[2], out[3], out[4]])
 
     def feasible(self, s) -> bool:
-        m, q0, Q, chi1 = s
-        return bool(np.all(np.isfinite(s)) and q0 >= 0.0 and Q >= q0 and chi1 >= 0.0
-                    and m * m <= self.rho * q0 * (1 + 1e-9) + 1e-300)
+        """:func:`replicaquant.rsb_common.feasible_1rsb` on ``(m, q0, Q, chi1)``."""
+        return bool(feasible_1rsb(np.asarray(s, dtype=float), float(self.rho)))
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -468,11 +472,25 @@ def _build(model, y, zmap, s, converged, iterations, residual, message, rs, coll
         iterations=int(iterations), residual=float(residual), message=message, rs=rs)
 
 
+#: fixed-y solves: the accelerated iteration stops when its best residual has not dropped by 1 %
+#: within ``_PATIENCE`` steps; the Powell-hybrid root fallback then gets ``_ROOT_MAXFEV`` map
+#: evaluations (the values the solver has always used; not tuned here)
+_PATIENCE = 200
+_ROOT_MAXFEV = 200
+#: the frozen start: ``Q`` floored here (a start away from ``Q = 0``, where the states cannot
+#: split), ``q0 = Q/2``, ``m`` at most this fraction of the Cauchy-Schwarz bound ``sqrt(rho q0)``
+_FROZEN_Q_MIN = 1e-3
+_FROZEN_M_FRACTION = 0.999
+#: default Parisi scan of ``y`` (``geomspace(*_Y_GRID)``), continued by factors ``_Y_GROWTH``
+_Y_GRID = (0.05, 40.0, 28)
+_Y_GROWTH = 1.3
+
+
 def _solve_fixed_y(model, y, s0, rs, *, mixing, tol, max_iter, anderson, collapse_tol):
     zmap = RSB1ZeroMap(model, y)
     fp = solve_fixed_point(zmap, s0, mixing=mixing, tol=tol, max_iter=max_iter, anderson=anderson,
-                           feasible=zmap.feasible, fallback=True, patience=200,
-                           root_maxfev=200, fallback_max_iter=max_iter, reject=_divergence)
+                           feasible=zmap.feasible, fallback=True, patience=_PATIENCE,
+                           root_maxfev=_ROOT_MAXFEV, fallback_max_iter=max_iter, reject=_divergence)
     s = fp.x if zmap.feasible(fp.x) else np.asarray(s0, dtype=float)
     return _build(model, y, zmap, s, fp.converged, fp.iterations, fp.residual, fp.message, rs,
                   collapse_tol)
@@ -480,9 +498,9 @@ def _solve_fixed_y(model, y, s0, rs, *, mixing, tol, max_iter, anderson, collaps
 
 def _frozen_start(rs: RSSolution, model: Model) -> np.ndarray:
     """A start away from the RS point: ``q0`` well below ``Q``, half the RS ``chi``."""
-    Q = max(rs.Q, 1e-3)
+    Q = max(rs.Q, _FROZEN_Q_MIN)
     q0 = 0.5 * Q
-    m = min(rs.m, 0.999 * math.sqrt(model.rho * q0))
+    m = min(rs.m, _FROZEN_M_FRACTION * math.sqrt(model.rho * q0))
     chi = rs.chi if math.isfinite(rs.chi) and rs.converged else 1.0
     return np.array([m, q0, Q, 0.5 * chi])
 
@@ -553,7 +571,7 @@ def solve_1rsb_zero(model: Model, *, y: float | None = None, init=None, y_grid=N
         sol = _solve_fixed_y(model0, y, s0, rs, **opts)
     else:
         if y_grid is None:
-            y_grid = np.geomspace(0.05, 40.0, 28)
+            y_grid = np.geomspace(*_Y_GRID)
         y_grid = np.asarray(y_grid, dtype=float)
         if y_grid.ndim != 1 or y_grid.size < 2 or np.any(np.diff(y_grid) <= 0) or y_grid[0] <= 0:
             raise ValueError("y_grid must be an increasing sequence of positive values")
@@ -644,8 +662,8 @@ def _y_values(y_grid, y_max):
     for v in y_grid:
         yield float(v)
     v = float(y_grid[-1])
-    while v * 1.3 <= y_max:
-        v *= 1.3
+    while v * _Y_GROWTH <= y_max:
+        v *= _Y_GROWTH
         yield v
 
 
