@@ -547,7 +547,7 @@ def _state_x1(rs: RSSolution, t: float) -> np.ndarray:
 #: ``t`` grid of the ``x = 1`` scan (``t = chi1/chi_RS``): geometric where frozen roots sit
 #: (``t ~ -g(0)``, ``g`` is linear in ``t`` there), then O(1) steps; the end ``t = 1`` needs no
 #: evaluation (``k(1) = at - 1``, see :func:`x1_roots`)
-_T_SCAN = (1e-9, 1e-6, 1e-4, 1e-3, 1e-2, 0.04, 0.12, 0.3, 0.55, 0.8, 0.95)
+_T_SCAN = (1e-9, 1e-4, 1e-2, 0.04, 0.12, 0.3, 0.55, 0.8, 0.95)
 #: bracket refinement of an ``x = 1`` root: at most this many evaluations before the fixed-``x``
 #: solver takes over from the best point
 _X1_REFINE_MAX = 30
@@ -695,21 +695,52 @@ def follow_branch(model: Model, start: RSB1Solution, xs, *, rs: RSSolution | Non
                   collapse_tol: float = 1e-7, max_halvings: int = 8):
     """Fixed-``x`` solutions along the branch of ``start`` at the given ``xs`` (in order).
 
-    Each solve starts from the secant prediction of its two predecessors on the branch (the
-    first from ``start``); a solution that jumps off the branch (see ``_is_jump``) or collapses
-    to ``q1 = q0`` makes the step be halved (up to ``max_halvings`` times) before the walk gives
-    up.  Returns the list of solutions reached (``len < len(xs)`` if the branch ended).
+    A walk of :func:`replicaquant.continuation.follow` over ``(start.x, *xs)``: each solve starts
+    from the secant prediction of its two predecessors on the branch (the first from
+    ``start``; a prediction outside the physical set is replaced by the previous state); a step
+    that jumps off the branch (prediction error large against the trend, see
+    :mod:`replicaquant.continuation`), collapses to ``q1 = q0`` or does not converge is re-walked
+    in halves (recursion depth ``max_halvings``); the first step, which has no trend yet, may
+    change the state by at most 10%.  The walk stops at the first point that cannot be reached
+    on the branch.  Returns the list of solutions reached (``len < len(xs)`` if the branch
+    ended).
     """
+    from .continuation import follow
+
     opts = dict(mixing=mixing, tol=tol, max_iter=max_iter, anderson=anderson, collapse_tol=collapse_tol)
     rs = start.rs if rs is None else rs
-    path = [start]
+    xs = [_check_x(v) for v in xs]
+    if not xs:
+        return []
+    origin = object()
+    starts = {}  # id(solution) -> the start it was solved from
+    fmap = RSB1Map(model, 1.0)  # the feasibility test does not depend on x
+
+    def solve(xv, init):
+        if init is origin:
+            return start
+        sol = _solve_fixed_x(model, xv, np.asarray(init, dtype=float), rs, **opts)
+        starts[id(sol)] = np.asarray(init, dtype=float)
+        return sol
+
+    def accept(sol):
+        if sol is start:
+            return True
+        if not sol.rsb:
+            return False
+        s0 = starts.get(id(sol))
+        if s0 is not None and np.array_equal(s0, start.state):  # the first step: no trend yet
+            return not _is_jump(sol.state, s0, start.state, 0.0, first=True)
+        return True
+
+    walk = follow([float(start.x)] + xs, solve, init=origin, state=lambda z: z.state,
+                  predictor="secant", max_halvings=int(max_halvings), on_jump="stop",
+                  accept=accept, max_failures=1, feasible=lambda st, v: fmap.feasible(st))
     out = []
-    for xv in xs:
-        xv = _check_x(xv)
-        s = _step_to(model, rs, path, xv, opts, max_halvings)
-        if s is None:
+    for step in walk.steps[1:]:
+        if not step.accepted or step.branch_changed:
             break
-        out.append(s)
+        out.append(step.solution)
     return out
 
 
@@ -822,8 +853,12 @@ def _walk(model, rs, start, opts, *, x_min, x_tol, dx0=0.02, dx_max=0.3, max_ste
 #: finite-difference step (relative to ``max(1, |z_j|)``) of the initial Jacobian of the
 #: augmented system: far above the map's rounding (~1e-13), far below its curvature scale
 _FD_STEP = 1e-6
-#: largest change of ``x`` in one quasi-Newton step of :func:`_newton_walk` (a trust region:
-#: the linear model of ``Sigma`` built at one ``x`` is trusted this far)
+#: trust region of :func:`_newton_walk` in ``x``: the first step changes ``x`` by at most
+#: ``_NEWTON_DX0``; the radius doubles (up to ``_NEWTON_DX``) after a step over which the linear
+#: model predicted the residual to within a quarter of its size, halves after a miss larger
+#: than the residual itself (measured on the bench points: 0.2/0.3 need the fewest evaluations;
+#: 0.05-0.3 all converge to the same x*)
+_NEWTON_DX0 = 0.2
 _NEWTON_DX = 0.3
 _NEWTON_MAX = 40
 
@@ -847,7 +882,8 @@ def _newton_walk(model, rs, start, opts, *, x_min, x_tol, ev):
     Unknowns ``z = (m, q0, q1, chi1, x)``, equations ``F(s; x) = s`` and ``Sigma(s, x) = 0``
     (:func:`_augmented`): every map evaluation moves the state *and* ``x``.  The Jacobian is
     built once at the ``x = 1`` root by forward differences (5 evaluations) and then updated by
-    Broyden's rule; a step changes ``x`` by at most ``_NEWTON_DX`` and keeps it in
+    Broyden's rule; a step changes ``x`` by at most the trust radius (``_NEWTON_DX0``, adapted
+    to how well the linear model predicted the last step, at most ``_NEWTON_DX``) and keeps it in
     ``[max(x_min, x/2), 1]`` and the state feasible.  Stops when the undamped residual is below
     ``opts['tol']`` and the last ``x`` step below ``x_tol`` (quadratic convergence: the ``x``
     error is then far below ``x_tol``).  The answer is accepted only if it is a nontrivial
@@ -867,15 +903,9 @@ def _newton_walk(model, rs, start, opts, *, x_min, x_tol, ev):
     sig1 = float(start.complexity)
     r = np.zeros(5)
     r[4] = sig1
-    J = np.empty((5, 5))
-    for j in range(5):
-        h = _FD_STEP * max(1.0, abs(z[j]))
-        if j in (0, 4):  # m and x downwards (Cauchy-Schwarz, x <= 1)
-            h = -h
-        zp = z.copy()
-        zp[j] += h
-        J[:, j] = (_augmented(model, base, zp)[0] - r) / h
+    J = _fd_jacobian(model, base, z, r)
     ev["walk"] += 5
+    radius = _NEWTON_DX0
     # total dSigma/dx on the branch at the start: d/dx of Sigma along ds/dx = -(R_s)^-1 R_x
     dsig1 = _total_dsigma(J)
     polish = False
@@ -887,8 +917,8 @@ def _newton_walk(model, rs, start, opts, *, x_min, x_tol, ev):
         except np.linalg.LinAlgError:
             return None
         lam = 1.0
-        if abs(dz[4]) > _NEWTON_DX:
-            lam = _NEWTON_DX / abs(dz[4])
+        if abs(dz[4]) > radius:
+            lam = radius / abs(dz[4])
         xn = z[4] + lam * dz[4]
         lo = max(x_min, 0.5 * z[4])
         if xn > 1.0:
@@ -911,7 +941,14 @@ def _newton_walk(model, rs, start, opts, *, x_min, x_tol, ev):
         ev["polish" if polish else "walk"] += 1
         if not np.all(np.isfinite(rn)):
             return None
-        J += np.outer(rn - r - J @ step, step) / nstep
+        lin = r + J @ step  # the linear model's prediction of rn
+        # trust region in x: grow where the linear model held over the step, shrink where not
+        miss = float(np.max(np.abs(rn - lin))) / max(float(np.max(np.abs(r))), 1e-300)
+        if miss < 0.25:
+            radius = min(2.0 * radius, _NEWTON_DX)
+        elif miss > 1.0:
+            radius = max(0.5 * radius, _NEWTON_DX0 / 8)
+        J += np.outer(rn - lin, step) / nstep  # Broyden's ("good") rank-one update
         z, r = zn, rn
         res = residual_norm(z[:4], z[:4] + r[:4])
         polish = polish or res < 1e-7
@@ -932,6 +969,20 @@ def _newton_walk(model, rs, start, opts, *, x_min, x_tol, ev):
     if not (0.5 * pred < gain < 2.0 * pred):
         return None
     return sol
+
+
+def _fd_jacobian(model, base, z, r):
+    """Forward-difference Jacobian of :func:`_augmented` at ``z`` (``r`` its value there; five
+    evaluations; ``m`` and ``x`` are stepped downwards to stay feasible and ``x <= 1``)."""
+    J = np.empty((5, 5))
+    for j in range(5):
+        h = _FD_STEP * max(1.0, abs(z[j]))
+        if j in (0, 4):
+            h = -h
+        zp = z.copy()
+        zp[j] += h
+        J[:, j] = (_augmented(model, base, zp)[0] - r) / h
+    return J
 
 
 def _total_dsigma(J):

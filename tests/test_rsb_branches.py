@@ -141,3 +141,57 @@ def test_one_bit_frozen_branch_interior_maximum():
     assert len(near) == 2
     for s in near:
         assert s.free_energy < sol.free_energy
+
+
+def test_quasi_newton_search_agrees_with_the_step_walk_and_counts_evaluations(example):
+    """The x search (quasi-Newton on (state, x), certified) lands on the same Parisi maximum as
+    the independent step-by-step continuation (fixed-x solves from secant predictions, Illinois
+    on Sigma); every map evaluation is counted by phase."""
+    from replicaquant import rsb as R
+    sol = example
+    win = next(b for b in sol.branches if b.kind == "interior")
+    assert "quasi-Newton" in win.message  # certified, no fallback
+    ref, kind, path, _, _ = R._walk(sol.model, sol.rs, win.at_one, R._search_opts({}),
+                                    x_min=1e-3, x_tol=1e-9)
+    assert kind == "interior" and len(path) > 3
+    # both locate Sigma = 0 to x_tol ~ 1e-7 on the same branch: |dx| ~ 1e-7 moves f by
+    # Sigma dx / (beta x^2) ~ 0, the state by ~1e-7 (dstate/dx = O(1))
+    assert abs(ref.x - sol.x) < 1e-6
+    assert abs(ref.free_energy - sol.free_energy) < 1e-11
+    np.testing.assert_allclose(ref.state, sol.state, atol=1e-6)
+    ev = sol.evaluations
+    assert set(ev) == {"x1_roots", "walk", "polish"} and sum(ev.values()) == sol.iterations
+    assert ev["x1_roots"] >= 9 and ev["walk"] >= 5  # the 9-point scan, the 5-column Jacobian
+    assert sol.iterations < 60  # was ~100 with fixed-x solves at every walk point
+
+
+def test_one_bit_large_width_small_x_branch_kept_and_verified():
+    """1 bit, width 3, alpha 0.5, beta 100: the frozen branch's maximum sits at small x
+    (x* ~ 0.04, x* beta ~ 4); the branch must not be lost on the way down from x = 1.
+    Independent checks: (i) the brute-force NumPy 1RSB map (double trapezoid grid) at the
+    returned state is a fixed point and gives the same f; (ii) f(x) along the branch, walked by
+    fixed-x continuation from x = 1 (geometric steps), is continuous and increasing down to x*,
+    and its finite difference near x* equals Sigma = beta x^2 df/dx."""
+    M = Model.uniform(1, 3.0, alpha=0.5, beta=100.0, lam=1e-4, noise_var=0.1)
+    sol = solve_1rsb(M)
+    assert sol.converged and sol.rsb and 0.01 < sol.x < 0.1, sol.message
+    assert abs(sol.complexity) < 1e-7 and sol.free_energy > sol.free_energy_rs
+    win = next(b for b in sol.branches if b.kind == "interior")
+    fn = D.numeric_functions()
+    base = (M.alpha, M.beta, sol.x, M.rho, M.noise_var, sol.m, sol.q0, sol.q1, sol.Q)
+    mhat, qhat0, qhat1, Ahat = fn["channel"](*base)
+    Phi, m, q0, q1, Q, chi1, ephi = _bruteforce_prior(M.levels, M.lam + Ahat, M.beta, sol.x, mhat,
+                                                      qhat0, qhat1, M.rho)
+    # steps of width 1/(beta dc) = 1/600 in h resolved by >= 2.5 grid points: ~1e-6 agreement
+    np.testing.assert_allclose([m, q0, q1, chi1], [sol.m, sol.q0, sol.q1, sol.chi1], atol=2e-5)
+    assert abs(fn["f_rest"](*base, mhat, qhat0, qhat1, Ahat) - Phi - sol.free_energy) < 2e-7
+    xs = list(np.geomspace(0.9, 1.6 * sol.x, 12)) + [1.2 * sol.x + 1e-4, 1.2 * sol.x, 1.2 * sol.x - 1e-4]
+    path = follow_branch(M, win.at_one, xs)
+    assert len(path) == len(xs) and all(s.converged and s.rsb for s in path)
+    fs = [win.at_one.free_energy] + [s.free_energy for s in path[:13]]
+    assert all(b > a for a, b in zip(fs, fs[1:]))  # Sigma < 0 above x*: f grows as x decreases
+    assert path[12].free_energy < sol.free_energy  # and x* is above every point walked
+    # finite difference at x0 = 1.2 x*: truncation h^2 f''' ~ 1e-9, f noise ~1e-12/h
+    x0, h = 1.2 * sol.x, 1e-4
+    fd = M.beta * x0 ** 2 * (path[-3].free_energy - path[-1].free_energy) / (2 * h)
+    assert abs(fd - path[-2].complexity) < 1e-3 * abs(path[-2].complexity) + 1e-7
