@@ -809,6 +809,9 @@ def _walk(model, rs, start, opts, *, x_min, x_tol, dx0=0.02, dx_max=0.3, max_ste
             bracket = pair
             break
         prev = path[-2]
+        if s.x == prev.x:  # the steps shrank to rounding (a fold in x): the branch ends here
+            return (s, "open", path, f"branch ends at x = {s.x:.6g} (continuation steps shrank to "
+                    "zero)", _count(path, n0))
         # next step: aim 30% beyond the secant zero of Sigma, within [dx/2, min(2 dx, dx_max)]
         slope = (s.complexity - prev.complexity) / (s.x - prev.x)
         est = -s.complexity / slope * sgn if slope != 0 else np.inf
