@@ -341,7 +341,8 @@ def solve_fixed_point(F: Callable[[np.ndarray], np.ndarray], x0, *, mixing: floa
                       patience: int | None = 200, root_maxfev: int | None = None,
                       fallback_mixing: float = 0.1, fallback_max_iter: int | None = None,
                       reject: Callable[[np.ndarray], str | None] | None = None,
-                      loop: Callable[..., FixedPointResult] | None = None) -> FixedPointResult:
+                      loop: Callable[..., FixedPointResult] | None = None,
+                      first: FixedPointResult | None = None) -> FixedPointResult:
     """:func:`fixed_point`, and if it fails, two fallbacks judged on the same undamped residual.
 
     1. A Newton-type root of ``F(x) - x`` (MINPACK hybrd, ``scipy.optimize.root``) from the
@@ -357,7 +358,9 @@ def solve_fixed_point(F: Callable[[np.ndarray], np.ndarray], x0, *, mixing: floa
     the two iterations instead of :func:`fixed_point` (e.g. a compiled :func:`anderson_loop`
     specialisation; it must return a :class:`FixedPointResult`); ``F`` is then only used by the
     root finder.  An exception raised by the root finder is not fatal: the damped fallback runs
-    and the exception is named in the final message if nothing converged.
+    and the exception is named in the final message if nothing converged.  ``first``, if given,
+    is the outcome of the first attempt already run by the caller (the same ``loop`` call with
+    these arguments): the cascade continues from it without repeating it.
     """
     if loop is None:
         def loop(x_start, **kw):
@@ -369,8 +372,11 @@ def solve_fixed_point(F: Callable[[np.ndarray], np.ndarray], x0, *, mixing: floa
     def ok(x):
         return bool(np.all(np.isfinite(x))) and (feasible is None or feasible(x))
 
-    fp = loop(x0, mixing=mixing, tol=tol, max_iter=max_iter, anderson=anderson,
-              patience=patience if fallback else None)
+    if first is None:
+        fp = loop(x0, mixing=mixing, tol=tol, max_iter=max_iter, anderson=anderson,
+                  patience=patience if fallback else None)
+    else:
+        fp = first
     if fp.converged:
         why = rejected(fp.x)
         if why:

@@ -30,7 +30,7 @@ from ._results import format_result
 from ._validation import (check_count, check_depth, check_flag, check_mixing, check_state,
                           check_tol)
 from .continuation import same_branch
-from .convergence import finalize
+from .convergence import SUCCESS, finalize
 from .errors import ConvergenceError  # noqa: F401  (re-exported: rs.ConvergenceError)
 from .fixed_point import (FixedPointResult, _message, anderson_loop, anderson_workspace,
                           solve_fixed_point)
@@ -135,22 +135,37 @@ def channel_conjugates(alpha, rho, noise_var, m, q, chi):
     return mhat, qhat, mhat
 
 
+@njit(cache=True)
+def _free_energy(alpha, beta, rho, noise_var, m, q, Q, chi, mhat, qhat, Ahat, e_phi):
+    """The RS free energy formula (module docstring); scalars, compiled (one source for
+    :func:`free_energy_rs` and the compiled observables of a solve)."""
+    f = (-Ahat * Q / 2 + qhat * chi / 2 + mhat * m - e_phi
+         + alpha / 2 * (rho - 2 * m + q + noise_var) / (1 + chi))
+    if math.isfinite(beta):
+        f += alpha / (2 * beta) * math.log1p(chi)
+    return f
+
+
+@njit(cache=True)
+def _train_error(beta, rho, noise_var, m, q, chi):
+    """The RS training error formula of :func:`train_error_rs` (scalars, compiled)."""
+    r = (rho - 2 * m + q + noise_var) / (1 + chi) / (1 + chi)  # no overflow at huge chi
+    if math.isfinite(beta):
+        r += chi / (beta * (1 + chi))
+    return r
+
+
 def free_energy_rs(model: Model, m, q, Q, chi, mhat, qhat, Ahat, e_phi) -> float:
     """RS free energy density ``f`` (module docstring) from order parameters, conjugates and ``E[phi]``."""
-    a, beta, rho = model.alpha, model.beta, model.rho
-    f = (-Ahat * Q / 2 + qhat * chi / 2 + mhat * m - e_phi
-         + a / 2 * (rho - 2 * m + q + model.noise_var) / (1 + chi))
-    if math.isfinite(beta):
-        f += a / (2 * beta) * math.log1p(chi)
-    return float(f)
+    return float(_free_energy(float(model.alpha), float(model.beta), float(model.rho),
+                              float(model.noise_var), float(m), float(q), float(Q), float(chi),
+                              float(mhat), float(qhat), float(Ahat), float(e_phi)))
 
 
 def train_error_rs(model: Model, m, q, chi) -> float:
     """``(rho - 2m + q + noise_var)/(1+chi)^2 + chi/(beta (1+chi))``: mean squared training residual."""
-    r = (model.rho - 2 * m + q + model.noise_var) / (1 + chi) / (1 + chi)  # no overflow at huge chi
-    if math.isfinite(model.beta):
-        r += chi / (model.beta * (1 + chi))
-    return float(r)
+    return float(_train_error(float(model.beta), float(model.rho), float(model.noise_var),
+                              float(m), float(q), float(chi)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,6 +310,52 @@ def _rs_solve(x0, args, mixing, tol, max_iter, depth, patience, ws):
     return anderson_loop(rs_map, _rs_feasible, x0, args, mixing, tol, max_iter, depth, patience, ws)
 
 
+@njit(cache=True)
+def _rs_fields(mhat, qhat, Ahat, out, alpha, beta, rho, noise_var):
+    """The numbers of :class:`RSSolution` (order of ``RSSolution.FIELDS``) from the conjugates and
+    the prior-side vector ``out`` (slots ``records.PS_*``) of the map evaluation at the solution."""
+    e_phi = out[PS_PHI]
+    m = out[PS_M]
+    q = out[PS_Q]
+    Q = out[PS_QSELF]
+    chi = out[PS_CHI]
+    if math.isinf(beta):
+        at = math.inf
+    else:
+        at = alpha / (1 + chi) / (1 + chi) * out[PS_BVAR2]  # no overflow of (1 + chi)**2
+    res = np.empty(12)
+    res[0] = m
+    res[1] = q
+    res[2] = Q
+    res[3] = chi
+    res[4] = mhat
+    res[5] = qhat
+    res[6] = Ahat
+    res[7] = _free_energy(alpha, beta, rho, noise_var, m, q, Q, chi, mhat, qhat, Ahat, e_phi)
+    res[8] = rho - 2 * m + Q
+    res[9] = rho - 2 * m + q
+    res[10] = _train_error(beta, rho, noise_var, m, q, chi)
+    res[11] = at
+    return res
+
+
+@njit(cache=True)
+def _rs_point(x0, args, mixing, tol, max_iter, depth, patience, ws):
+    """:func:`_rs_solve` plus, on success, the solution's numbers (:func:`_rs_fields`) from the
+    memo of the last map evaluation, which is the evaluation at the returned ``x``.
+
+    Returns ``(x, fx, status, iterations, residual, fields)``; ``fields`` is NaN unless
+    ``status == SUCCESS``.
+    """
+    x, fx, status, it, res = anderson_loop(rs_map, _rs_feasible, x0, args, mixing, tol, max_iter,
+                                           depth, patience, ws)
+    memo = args[9]
+    fields = np.full(12, np.nan)
+    if status == 0 and memo[0] == x[0] and memo[1] == x[1] and memo[2] == x[2]:
+        fields = _rs_fields(memo[3], memo[4], memo[5], memo[6:], args[4], args[8], args[5], args[6])
+    return x, fx, status, it, res, fields
+
+
 class RSMap:
     """The RS iteration ``(m, q, chi) -> prior side(channel side(m, q, chi))``.
 
@@ -361,18 +422,42 @@ def _default_inits(model: Model):
 
 def _build_solution(model, rsmap, x, fp, branches=()):
     (mhat, qhat, Ahat), out = rsmap.evaluate(x)
-    e_phi, m, q, Q, chi, e_bv2 = (float(out[k]) for k in (PS_PHI, PS_M, PS_Q, PS_QSELF, PS_CHI, PS_BVAR2))
-    f = free_energy_rs(model, m, q, Q, chi, mhat, qhat, Ahat, e_phi)
-    if math.isinf(model.beta):
-        at = math.inf
-    else:
-        at = model.alpha / (1 + chi) / (1 + chi) * e_bv2  # no OverflowError of (1 + chi)**2
-    return RSSolution(
-        model=model, m=m, q=q, Q=Q, chi=chi, mhat=mhat, qhat=qhat, Ahat=Ahat, free_energy=f,
-        gen_error=model.rho - 2 * m + Q, gen_error_mean=model.rho - 2 * m + q,
-        train_error=train_error_rs(model, m, q, chi), at=at, rs_stable=bool(at < 1.0),
-        converged=fp.converged, iterations=fp.iterations, residual=fp.residual,
-        message=fp.message, branches=tuple(branches), status=fp.status)
+    a = rsmap.args
+    fields = _rs_fields(float(mhat), float(qhat), float(Ahat), np.ascontiguousarray(out, dtype=float),
+                        a[4], a[8], a[5], a[6])
+    return _new_solution(model, fields, fp.converged, fp.iterations, fp.residual, fp.message,
+                         tuple(branches), fp.status)
+
+
+_RESULT_KEYS = ("model",) + RSSolution.FIELDS + ("rs_stable", "converged", "iterations", "residual",
+                                                 "message", "branches", "status")
+
+
+def _new_solution(model, fields, converged, iterations, residual, message, branches=(), status=0):
+    """An :class:`RSSolution` from the ``RSSolution.FIELDS`` vector ``fields`` and the status.
+
+    Equivalent to ``RSSolution(model=model, m=..., ...)``; fills the instance dict in one call
+    (the generated ``__init__`` of a frozen dataclass sets its 20 fields one by one through
+    ``object.__setattr__``, a noticeable part of a 0.2 ms solve).
+    """
+    vals = fields.tolist()
+    sol = object.__new__(RSSolution)
+    sol.__dict__.update(zip(_RESULT_KEYS, (model, *vals, bool(vals[11] < 1.0), bool(converged),
+                                           int(iterations), float(residual), message, branches,
+                                           int(status))))
+    return sol
+
+
+def _plain_options(mixing, tol, max_iter, anderson, strict, warn, fallback) -> bool:
+    """Are the solver options plain, valid Python values (so that the checks can be skipped)?
+
+    Only a fast path: anything else goes through the ``_validation`` checks, which accept more
+    (NumPy scalars, integral floats) and raise the documented errors.
+    """
+    return (type(mixing) is float and 0.0 < mixing <= 1.0 and type(tol) is float
+            and 0.0 < tol < math.inf and type(max_iter) is int and max_iter >= 1
+            and type(anderson) is int and anderson >= 0 and type(strict) is bool
+            and type(warn) is bool and type(fallback) is bool)
 
 
 def solve_rs(model: Model, *, init=None, mixing: float = 0.5, tol: float = 1e-11,
@@ -411,10 +496,11 @@ def solve_rs(model: Model, *, init=None, mixing: float = 0.5, tol: float = 1e-11
     """
     if not isinstance(model, Model):
         raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
-    mixing, tol = check_mixing("mixing", mixing), check_tol("tol", tol)
-    max_iter, anderson = check_count("max_iter", max_iter), check_depth("anderson", anderson)
-    strict, warn, fallback = (check_flag(k, v) for k, v in
-                              (("strict", strict), ("warn", warn), ("fallback", fallback)))
+    if not _plain_options(mixing, tol, max_iter, anderson, strict, warn, fallback):
+        mixing, tol = check_mixing("mixing", mixing), check_tol("tol", tol)
+        max_iter, anderson = check_count("max_iter", max_iter), check_depth("anderson", anderson)
+        strict, warn, fallback = (check_flag(k, v) for k, v in
+                                  (("strict", strict), ("warn", warn), ("fallback", fallback)))
     rsmap = RSMap(model)
     if isinstance(init, str):
         if init != "multi":
@@ -435,17 +521,14 @@ def solve_rs(model: Model, *, init=None, mixing: float = 0.5, tol: float = 1e-11
             raise ValueError(f"init (m, q, chi) must have q >= 0, got q={x0[1]:g}")
         starts = [x0]
 
-    sols = []
-    for x0 in starts:
-        fp = _solve_from(rsmap, x0, mixing=mixing, tol=tol, max_iter=max_iter, anderson=anderson,
-                         fallback=fallback)
-        x = fp.x if np.all(np.isfinite(fp.x)) else x0
-        sols.append(_build_solution(model, rsmap, x, fp))
-
-    sol = _select_branch(sols)
+    sols = [_solve_start(model, rsmap, x0, mixing, tol, max_iter, anderson, fallback)
+            for x0 in starts]
+    sol = sols[0] if len(sols) == 1 else _select_branch(sols)
     # the free-energy identity of check_rs would re-run the solver's own quadrature at the
     # same conjugates (it checks free_energy_rs, which the tests do); the cheap identities run
     violation = check_rs(sol, free_energy=False) if sol.converged else None
+    if violation is None and sol.converged:  # nothing to report: no message text to build
+        return sol
     return finalize(sol, violation=violation, strict=strict, warn=warn, what="solve_rs", model=model,
                     detail=f"last iterate m={sol.m:.6g}, q={sol.q:.6g}, chi={sol.chi:.6g}")
 
@@ -489,12 +572,36 @@ def _divergence(model: Model, x) -> str | None:
     return None
 
 
-def _solve_from(rsmap, x0, *, mixing, tol, max_iter, anderson, fallback):
+#: ``patience`` of the first (accelerated) attempt of :func:`_solve_from` (the default of
+#: :func:`~replicaquant.fixed_point.solve_fixed_point`)
+_PATIENCE = 200
+
+
+def _solve_from(rsmap, x0, *, mixing, tol, max_iter, anderson, fallback, first=None):
     # the compiled loop does the iterations; the fallback cascade (root finder, damped run)
     # is chosen in Python and judged on the same undamped residual
     return solve_fixed_point(rsmap, x0, mixing=mixing, tol=tol, max_iter=max_iter, anderson=anderson,
-                             feasible=rsmap.feasible, fallback=fallback,
-                             reject=lambda x: _divergence(rsmap.model, x), loop=rsmap.iterate)
+                             feasible=rsmap.feasible, fallback=fallback, patience=_PATIENCE,
+                             reject=lambda x: _divergence(rsmap.model, x), loop=rsmap.iterate,
+                             first=first)
+
+
+def _solve_start(model, rsmap, x0, mixing, tol, max_iter, anderson, fallback):
+    """One start of :func:`solve_rs`: the compiled iteration and, on success, the solution's
+    numbers in the same compiled call; anything else (no convergence, a rejected fixed point)
+    continues with the fallback cascade of :func:`_solve_from` from that first attempt."""
+    pat = _PATIENCE if fallback else None
+    x, fx, status, it, res, fields = _rs_point(np.array(x0, dtype=float), rsmap.args, mixing, tol,
+                                               max_iter, anderson, -1 if pat is None else pat,
+                                               anderson_workspace(3, anderson))
+    if status == SUCCESS and fields[0] == fields[0] and _divergence(model, x) is None:
+        return _new_solution(model, fields, True, it, res, "converged")
+    first = FixedPointResult(x, fx, status == SUCCESS, int(it), float(res),
+                             _message(status, it, res, pat), status=int(status))
+    fp = _solve_from(rsmap, x0, mixing=mixing, tol=tol, max_iter=max_iter, anderson=anderson,
+                     fallback=fallback, first=first)
+    xs = fp.x if np.all(np.isfinite(fp.x)) else x0
+    return _build_solution(model, rsmap, xs, fp)
 
 
 def _select_branch(sols):
