@@ -33,6 +33,7 @@ import math
 from typing import Iterable, Mapping
 
 import numpy as np
+from numba import njit
 
 __all__ = ["check_fields", "check_rs", "check_rsb1", "check_se", "check_amp_summary",
            "first_violation"]
@@ -161,6 +162,57 @@ def _e_phi(p, a, mhat, qhat) -> float:
     sig = math.sqrt(qhat)
     return float(sum(pj * expect(levels, a, beta, mhat * v, sig)[0]
                      for v, pj in zip(np.asarray(values, dtype=float), probs)))
+
+
+@njit(cache=True)
+def _le_c(a, b, s):
+    return a <= b + INEQ_RTOL * s + 1e-300
+
+
+@njit(cache=True)
+def _ident_c(lhs, rhs, terms_abs):
+    return abs(lhs - rhs) <= IDENT_RTOL * (terms_abs + abs(lhs)) + 1e-300
+
+
+@njit(cache=True)
+def rs_invariants_hold(fields, alpha, beta, rho, noise_var):
+    """Compiled form of ``check_rs(sol, free_energy=False) is None`` for a solution with a model.
+
+    ``fields`` are the 12 numbers of ``RSSolution.FIELDS`` (``m, q, Q, chi, mhat, qhat, Ahat,
+    free_energy, gen_error, gen_error_mean, train_error, at``); the model enters through
+    ``alpha, beta, rho, noise_var``.  The same inequalities and identities with the same slack
+    and the same floating-point operations as :func:`check_rs`, so ``True`` here means
+    :func:`check_rs` finds nothing (its fast path, and the per-point check of compiled sweeps);
+    ``False``: some invariant is violated -- :func:`check_rs` says which.
+    """
+    inf_beta = math.isinf(beta)
+    for k in range(12):
+        v = fields[k]
+        if not math.isfinite(v):
+            if not (k == 11 and inf_beta and v > 0):  # 'at' may be +inf at beta = inf only
+                return False
+    m, q, Q, chi = fields[0], fields[1], fields[2], fields[3]
+    mhat, qhat, Ahat = fields[4], fields[5], fields[6]
+    ge, gem, te = fields[8], fields[9], fields[10]
+    if not (_le_c(0.0, q, abs(q) + abs(Q)) and _le_c(q, Q, abs(q) + abs(Q))
+            and _le_c(0.0, chi, abs(chi)) and _le_c(0.0, mhat, abs(mhat))
+            and _le_c(0.0, qhat, abs(qhat)) and _le_c(0.0, Ahat, abs(Ahat))):
+        return False
+    if not _le_c(m * m, rho * Q, m * m + rho * Q):
+        return False
+    err_scale = rho + Q + 2 * abs(m)
+    if not (_le_c(0.0, ge, err_scale) and _le_c(0.0, gem, err_scale)
+            and _le_c(0.0, te, err_scale + noise_var)):
+        return False
+    D = rho - 2 * m + q + noise_var
+    a1 = alpha / (1 + chi)
+    return (_ident_c(Q - q, 0.0 if inf_beta else chi / beta, abs(Q) + abs(q))
+            and _ident_c(ge, rho - 2 * m + Q, abs(rho) + abs(2 * m) + abs(Q))
+            and _ident_c(gem, rho - 2 * m + q, abs(rho) + abs(2 * m) + abs(q))
+            and _ident_c(mhat, a1, abs(a1))
+            and _ident_c(Ahat, a1, abs(a1))
+            and _ident_c(qhat, max(a1 * D / (1 + chi), 0.0),
+                         abs(a1 * (rho + 2 * abs(m) + q + noise_var) / (1 + chi))))
 
 
 def check_rs(sol, *, free_energy: bool = True) -> str | None:
