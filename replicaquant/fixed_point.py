@@ -152,7 +152,11 @@ def anderson_loop(F, feasible, x0, args, mixing, tol, max_iter, depth, patience,
         iterations; ``< 0`` disables the test.
     ws : tuple
         :func:`anderson_workspace` (``depth`` rows at least); updated in place and may come
-        from an earlier solve (its history is then used from the first step on).
+        from an earlier solve: with ``counters[1] = 1`` (as left by a solve) the earlier
+        solve's last iterate and history are continued (the same map); set ``counters[1] = 2``
+        to carry only the history to a solve of a *neighbouring* map (continuation: the secant
+        pairs describe nearly the same Jacobian and are used from the first step on, but no
+        pair is formed across the two maps).
 
     Returns
     -------
@@ -175,7 +179,12 @@ def anderson_loop(F, feasible, x0, args, mixing, tol, max_iter, depth, patience,
     best_it = 0
     res = np.inf
     nh = cnt[0] if depth > 0 else 0
-    have_prev = cnt[1] != 0 and depth > 0
+    # counters[1]: 1 = ``prev`` holds the last iterate of an earlier solve of the same map (its
+    # pair is formed at the first step); 2 = only the history carries over (a solve of a
+    # neighbouring map along a continuation: its pairs are used from the first step on, no
+    # pair is formed across the two maps)
+    carried = cnt[1] == 2 and depth > 0 and nh > 0
+    have_prev = cnt[1] == 1 and depth > 0
     if nh > depth:
         nh = depth
     for it in range(1, max_iter + 1):
@@ -205,15 +214,17 @@ def anderson_loop(F, feasible, x0, args, mixing, tol, max_iter, depth, patience,
                 nh = 0
                 have_prev = False
             best = min(best, res)
-            if have_prev:
-                if nh == depth:  # drop the oldest pair
-                    for j in range(depth - 1):
-                        dX[j, :] = dX[j + 1, :]
-                        dG[j, :] = dG[j + 1, :]
-                    nh -= 1
-                dX[nh, :] = x - prev[0]
-                dG[nh, :] = g - prev[1]
-                nh += 1
+            if have_prev or carried:
+                if have_prev:
+                    if nh == depth:  # drop the oldest pair
+                        for j in range(depth - 1):
+                            dX[j, :] = dX[j + 1, :]
+                            dG[j, :] = dG[j + 1, :]
+                        nh -= 1
+                    dX[nh, :] = x - prev[0]
+                    dG[nh, :] = g - prev[1]
+                    nh += 1
+                carried = False
                 gamma = _anderson_coefficients(dG, g, nh)
                 acc = step.copy()
                 for j in range(nh):

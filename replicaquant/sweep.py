@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import io
 import json
 import math
@@ -61,11 +62,14 @@ import numpy as np
 from ._io import atomic_path, atomic_write_bytes
 from ._validation import check_int
 from .axes import AXES, INT_AXES, OBJECT_AXES, REAL_AXES, with_params
-from .continuation import follow, hysteresis, same_branch
+from .continuation import SAME_BRANCH_ATOL, SAME_BRANCH_RTOL, follow, hysteresis, same_branch
 from .errors import CheckpointError, CheckpointWarning, ResourceError
 from .model import Model
 from .quantizers import BaseQuantizer
-from .rs import RSSolution, feasible, solve_rs
+from ._validation import MAX_SQUARE
+from .levels import LevelMeasure
+from .linewalk import N_FIELDS, walk_pass
+from .rs import _PATIENCE, RSSolution, _new_solution, feasible, solve_rs
 from .teachers import DiscreteTeacher, GaussianTeacher
 
 __all__ = ["sweep", "CheckpointError", "CheckpointWarning", "METHOD_CODES", "SWEEP_AXES",
@@ -303,6 +307,10 @@ def _solve_line(model: Model, fixed: tuple, cont_name: str, cont_values: tuple, 
 
     ``phase``: ``None`` or ``(phase_kwargs, phase_var_names)`` to add the phase fields."""
     fixed = dict(fixed)
+    if phase is None and numeric and len(cont_values) >= 2 and COMPILED_LINES:
+        out = _compiled_line(model, fixed, cont_name, cont_values, bidirectional, solver_kwargs)
+        if out is not None:
+            return out
     if cont_name not in _MODEL_ONLY_AXES or not fixed:
         models = [_point_model(model, {**fixed, cont_name: v}) for v in cont_values]
     else:  # the fixed axes once, then a model field that interacts with no other axis
@@ -340,6 +348,183 @@ def _solve_line(model: Model, fixed: tuple, cont_name: str, cont_values: tuple, 
     if phase is not None:
         out.update(_phase_line(models, phase[0], phase[1]))
     return out
+
+
+#: walk lines with the compiled walker (:mod:`replicaquant.linewalk`) where it applies; the
+#: Python walk (``continuation.follow``) takes over a line wherever anything unusual happens.
+#: ``False`` forces the Python walk everywhere (same results; for tests and timing).
+COMPILED_LINES = True
+#: the compiled walker carries the Anderson history from point to point (fewer iterations per
+#: warm start; the fixed points are the same, the iterates differ at the tolerance level)
+CARRY_HISTORY = True
+#: order of the polynomial extrapolation that starts the compiled walker's solves (the last
+#: ``START_ORDER + 1`` points of the pass; ``follow``'s quadratic prediction still judges the
+#: steps); 2 = start from ``follow``'s prediction
+START_ORDER = 4
+
+#: continuation axes that are plain model fields: the models of a line differ only in that
+#: number, so the compiled walker needs no per-point model objects
+_SCALAR_FIELDS = ("alpha", "beta", "lam", "noise_var")
+#: the options of solve_rs the compiled walker needs, at solve_rs's defaults unless given
+_SOLVE_DEFAULTS = {k: inspect.signature(solve_rs).parameters[k].default for k in _SOLVER_KEYS}
+#: follow's branch-jump threshold (the sweep uses follow's default)
+_JUMP_RATIO = inspect.signature(follow).parameters["jump_ratio"].default
+
+
+def _line_arrays(model: Model, fixed: dict, cont_name: str, cont_values: tuple):
+    """Per-point arrays of a line for :func:`replicaquant.linewalk.walk_pass`, and a function
+    ``model_at(k)`` giving the model of point ``k`` (built only when needed); ``None`` when the
+    points' level sets or teachers differ in size (the Python walk handles those lines)."""
+    n = len(cont_values)
+    if cont_name in _SCALAR_FIELDS:
+        line_model = _point_model(model, fixed) if fixed else model
+        lm = LevelMeasure.from_model(line_model)
+        vals = np.array([float(v) for v in cont_values])
+        cols = {k: np.full(n, float(getattr(line_model, k))) for k in _SCALAR_FIELDS}
+        cols[cont_name] = vals
+        rho = float(line_model.rho)
+        # Model's own scale checks (Model._check_scales: the same products): on any excess the
+        # Python walk builds the models one by one, which raises the model's error
+        c2 = float(np.max(line_model.levels ** 2))
+        a, be, la, nv = cols["alpha"], cols["beta"], cols["lam"], cols["noise_var"]
+        with np.errstate(all="ignore"):
+            bc2 = be * c2
+            ok = ((la * c2 <= MAX_SQUARE) & (a * (rho + c2 + nv) <= MAX_SQUARE)
+                  & (a * a * rho <= MAX_SQUARE)
+                  & (~np.isfinite(be) | (a * bc2 * bc2 <= MAX_SQUARE)))
+        if not ok.all():
+            return None
+        measures = [lm] * n
+
+        def model_at(k):
+            return _point_model(line_model, {cont_name: cont_values[k]})
+    else:
+        models = [_point_model(model, {**fixed, cont_name: v}) for v in cont_values]
+        measures = [LevelMeasure.from_model(m) for m in models]
+        cols = {k: np.array([float(getattr(m, k)) for m in models]) for k in _SCALAR_FIELDS}
+        rho = None
+        cols_rho = np.array([float(m.rho) for m in models])
+
+        def model_at(k):
+            return models[k]
+    if len({m.levels.size for m in measures}) != 1 or len({m.t_values.size for m in measures}) != 1:
+        return None
+    arrays = dict(levels=np.ascontiguousarray(np.stack([m.levels for m in measures])),
+                  tv=np.ascontiguousarray(np.stack([m.t_values for m in measures])),
+                  tp=np.ascontiguousarray(np.stack([m.t_probs for m in measures])),
+                  grho=np.array([float(m.gauss_rho) for m in measures]),
+                  rho=np.full(n, rho) if rho is not None else cols_rho, **cols)
+    return arrays, model_at
+
+
+def _pass_arrays(n: int) -> dict:
+    return dict(fields=np.full((n, N_FIELDS), np.nan), iterations=np.zeros(n, dtype=np.int64),
+                residual=np.zeros(n), smooth=np.zeros(n, dtype=np.bool_),
+                state=np.zeros((n, 3)), reused=np.zeros(n, dtype=np.bool_))
+
+
+def _put_solution(pa: dict, k: int, sol: RSSolution) -> None:
+    pa["fields"][k] = [getattr(sol, f) for f in RSSolution.FIELDS]
+    pa["iterations"][k] = sol.iterations
+    pa["residual"][k] = sol.residual
+    pa["state"][k] = _x(sol)
+
+
+def _compiled_line(model: Model, fixed: dict, cont_name: str, cont_values: tuple, bidirectional,
+                   solver_kwargs: dict):
+    """:func:`_solve_line` with the compiled walker (:mod:`replicaquant.linewalk`), or ``None``
+    when the line needs the Python walk (then nothing of this attempt is kept).
+
+    The first point of each pass is the multi start of the Python walk (``solve_rs(init=
+    "multi")``, here too); the rest of the pass is one compiled call.  Returns the same
+    variables, with the same values, as the Python walk.
+    """
+    la = _line_arrays(model, fixed, cont_name, cont_values)
+    if la is None:
+        return None
+    arr, model_at = la
+    n = len(cont_values)
+    kw = {**_SOLVE_DEFAULTS, **solver_kwargs}
+    patience = _PATIENCE if kw["fallback"] else -1
+    coords = np.array([float(v) for v in cont_values])
+    passes = ("fwd", "bwd") if bidirectional else ("fwd",)
+    ends = {"fwd": 0, "bwd": n - 1}
+    orders = {"fwd": np.arange(n), "bwd": np.arange(n)[::-1].copy()}
+    res, first = {}, {}
+    for p in passes:
+        k0 = ends[p]
+        sol0 = solve_rs(model_at(k0), init="multi", warn=False, strict=False, **kw)
+        if not sol0.converged:
+            return None
+        pa = _pass_arrays(n)
+        _put_solution(pa, k0, sol0)
+        reuse = p == "bwd" and bidirectional != "full"
+        f = res.get("fwd", pa)
+        done = walk_pass(orders[p], coords, arr["levels"], arr["tv"], arr["tp"], arr["grho"],
+                         arr["alpha"], arr["rho"], arr["noise_var"], arr["lam"], arr["beta"],
+                         float(kw["mixing"]), float(kw["tol"]), int(kw["max_iter"]),
+                         int(kw["anderson"]), patience, _JUMP_RATIO, CARRY_HISTORY, START_ORDER, reuse, f["smooth"],
+                         f["state"], f["fields"], pa["fields"], pa["iterations"], pa["residual"],
+                         pa["smooth"], pa["state"], pa["reused"])
+        if done < n:
+            return None
+        if reuse:
+            pa["residual"][pa["reused"]] = res["fwd"]["residual"][pa["reused"]]
+        res[p], first[p] = pa, sol0
+    out = {}
+    for p in passes:
+        pa = res[p]
+        f = pa["fields"]
+        for j, name in enumerate(RSSolution.FIELDS):
+            out[f"{name}_{p}"] = f[:, j].astype(_dtype(name))
+        out[f"rs_stable_{p}"] = (f[:, 11] < 1.0).astype(_dtype("rs_stable"))
+        out[f"converged_{p}"] = np.ones(n, dtype=_dtype("converged"))
+        out[f"iterations_{p}"] = pa["iterations"].astype(_dtype("iterations"))
+        out[f"residual_{p}"] = pa["residual"].astype(np.float64)
+        methods = np.full(n, WARM, dtype=np.int8)
+        methods[pa["reused"]] = REUSED
+        methods[ends[p]] = MULTI_START
+        out[f"method_{p}"] = methods
+    sel = np.zeros(n, dtype=np.int8)
+    n_br = np.ones(n, dtype=np.int8)
+    names = passes
+    if len(names) == 2:  # interior points: two plain solutions, one or two branches
+        differ = ~_same_branch_rows(res["fwd"]["state"], res["bwd"]["state"])
+        n_br[differ] = 2
+        fe_f, fe_b = res["fwd"]["fields"][:, 7], res["bwd"]["fields"][:, 7]
+        sel[differ & (fe_b < fe_f)] = 1   # lower free energy; a tie keeps the forward pass
+    for i in sorted({ends[p] for p in names}):
+        # a multi-start point (its solution may carry further branches): as in _solve_line
+        cands = [first[p] if ends[p] == i else _solution_at(model_at(i), res[p], i)
+                 for p in names]
+        sel[i] = 0
+        if len(cands) == 2 and not _same_point(cands[0], cands[1]):
+            sel[i] = min((0, 1), key=lambda k: (cands[k].free_energy, k))
+        n_br[i] = _count_branches(cands)
+    for v in _MAIN_VARS:
+        stacked = np.stack([out[f"{v}_{p}"] for p in names])
+        out[v] = stacked[sel, np.arange(n)]
+    out["selected"] = sel
+    out["n_branches"] = n_br
+    return out
+
+
+def _same_branch_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """:func:`replicaquant.continuation.same_branch` row by row on two ``(n, 3)`` state arrays
+    (the same sums in the same order, elementwise)."""
+    d = (np.abs(a[:, 0] - b[:, 0]) + np.abs(a[:, 1] - b[:, 1])) + np.abs(a[:, 2] - b[:, 2])
+    sa = (np.abs(a[:, 0]) + np.abs(a[:, 1])) + np.abs(a[:, 2])
+    sb = (np.abs(b[:, 0]) + np.abs(b[:, 1])) + np.abs(b[:, 2])
+    with np.errstate(invalid="ignore"):
+        close = d <= SAME_BRANCH_ATOL + SAME_BRANCH_RTOL * np.maximum(np.maximum(1.0, sa), sb)
+    finite = np.isfinite(sa) & np.isfinite(sb)
+    return np.where(finite, close, (a == b).all(axis=1))
+
+
+def _solution_at(model: Model, pa: dict, i: int) -> RSSolution:
+    """The :class:`RSSolution` of point ``i`` of a compiled pass (converged, no branches)."""
+    return _new_solution(model, pa["fields"][i], True, int(pa["iterations"][i]),
+                         float(pa["residual"][i]), "converged")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -665,6 +850,9 @@ def _iter_results(tasks, client, workers, first_model, kw):
 
     # Compile / load the Numba kernels once in the parent so that forked workers inherit them.
     solve_rs(first_model, warn=False, **kw)
+    if COMPILED_LINES:  # the compiled line walker too (a two-point line along alpha)
+        _compiled_line(first_model, {}, "alpha", (first_model.alpha, 1.01 * first_model.alpha),
+                       True, kw)
     n = min(workers, len(tasks))
     pool = ProcessPoolExecutor(max_workers=n, initializer=_worker_init, initargs=(os.getpid(),))
     done = False
