@@ -147,6 +147,16 @@ def _build_grid(lo: float, hi: float, core_lo: float, core_hi: float, inner: np.
     return edges
 
 
+#: default ``u`` domain of the PDE: the thresholds +- ``_DOMAIN_MARGIN`` and at least
+#: +- ``_DOMAIN_SDS`` initial standard deviations (initial mass outside ~2e-9), the finely resolved
+#: core the thresholds +- ``_CORE_MARGIN``; unquantized: ``_DOMAIN_SDS`` spreads beyond the largest
+#: target and a core of ``_CORE_SDS`` spreads (a Gaussian density there is 1 % of its peak)
+_DOMAIN_MARGIN = 2.5
+_DOMAIN_SDS = 6.0
+_CORE_MARGIN = 1.0
+_CORE_SDS = 3.0
+
+
 def _default_domain(problem: STEProblem, nodes: np.ndarray) -> tuple[float, float, float, float]:
     """``(lo, hi, core_lo, core_hi)``: the u interval and its finely resolved core."""
     if problem.ste == "clipped":
@@ -155,17 +165,17 @@ def _default_domain(problem: STEProblem, nodes: np.ndarray) -> tuple[float, floa
     s0 = problem.init_std
     if problem.levels is not None:
         thr = problem.quantizer.thresholds
-        lo = min(float(thr.min()) - 2.5, -6.0 * s0)
-        hi = max(float(thr.max()) + 2.5, 6.0 * s0)
-        return lo, hi, float(thr.min()) - 1.0, float(thr.max()) + 1.0
+        lo = min(float(thr.min()) - _DOMAIN_MARGIN, -_DOMAIN_SDS * s0)
+        hi = max(float(thr.max()) + _DOMAIN_MARGIN, _DOMAIN_SDS * s0)
+        return lo, hi, float(thr.min()) - _CORE_MARGIN, float(thr.max()) + _CORE_MARGIN
     f = abs(problem.target_factor)
     k2 = problem.kappa[1]
     eps0 = problem.rho + k2 * s0 * s0
     # the stationary spread of unquantized SGD, Var(u|w0) = eta (eps + noise)/2 <= eta (eps0 + noise)/2
     spread = math.sqrt(problem.eta * (eps0 + problem.noise_var) / 2.0)
     wmax = float(np.abs(nodes).max()) * f
-    lim = max(6.0 * s0, wmax + 6.0 * spread)
-    core = max(3.0 * s0, 3.0 * f * math.sqrt(problem.rho) + 3.0 * spread)
+    lim = max(_DOMAIN_SDS * s0, wmax + _DOMAIN_SDS * spread)
+    core = max(_CORE_SDS * s0, _CORE_SDS * f * math.sqrt(problem.rho) + _CORE_SDS * spread)
     return -lim, lim, -core, core
 
 
