@@ -69,7 +69,8 @@ import numpy as np
 
 __all__ = ["same_branch", "branch_tolerance", "state_of", "predict", "follow", "hysteresis",
            "Step", "ContinuationResult", "Hysteresis", "PREDICTORS", "ATTEMPTS",
-           "SAME_BRANCH_RTOL", "SAME_BRANCH_ATOL"]
+           "SAME_BRANCH_RTOL", "SAME_BRANCH_ATOL", "SMOOTH_RATIO", "SMOOTH_FLOOR", "HISTORY",
+           "JUMP_RATIO", "HALVE_RATIO"]
 
 #: default tolerances of :func:`same_branch`
 SAME_BRANCH_RTOL = 1e-6
@@ -79,9 +80,18 @@ PREDICTORS = ("previous", "secant", "quadratic", "solution")
 #: ``Step.attempt`` values: the walk's (re)start, the predicted start, a fallback, retraced
 ATTEMPTS = ("init", "predicted", "fallback", "reused")
 
-_SMOOTH_RATIO = 0.1   # smooth step: |x - x_pred| <= 0.1 |x - x_prev| ...
-_SMOOTH_FLOOR = 1e-9  # ... or |x - x_pred| <= 1e-9 max(1, |x|)    (max norms)
-_HISTORY = 3          # points kept for the predictor (quadratic needs three)
+#: smooth step (certifies retracing): ``|x - x_pred| <= SMOOTH_RATIO |x - x_prev|`` ...
+SMOOTH_RATIO = 0.1
+#: ... or ``|x - x_pred| <= SMOOTH_FLOOR max(1, |x|)`` (max norms; a step at rounding level)
+SMOOTH_FLOOR = 1e-9
+#: points kept for the predictor (the quadratic needs three)
+HISTORY = 3
+#: default ``jump_ratio`` of :func:`follow`: a prediction error above twice the trend's
+#: increments is a branch change (on a smooth branch the ratio is O(step))
+JUMP_RATIO = 2.0
+#: default ``halve_ratio``: above a quarter of the trend's increments a step is re-walked in halves
+HALVE_RATIO = 0.25
+_SMOOTH_RATIO, _SMOOTH_FLOOR, _HISTORY = SMOOTH_RATIO, SMOOTH_FLOOR, HISTORY  # old private names
 
 
 # ---------------------------------------------------------------------------------------------
@@ -418,7 +428,7 @@ def follow(values: Sequence, solve: Callable, *, init=None, state: Callable | No
            max_halvings: int = 0, on_jump: str = "flag", coords: Sequence | None = None,
            feasible: Callable | None = None, accept: Callable | None = None,
            between: Callable | None = None, restart: str = "init", max_failures: int | None = None,
-           jump_ratio: float = 2.0, halve_ratio: float = 0.25, smooth_ratio: float = _SMOOTH_RATIO,
+           jump_ratio: float = JUMP_RATIO, halve_ratio: float = HALVE_RATIO, smooth_ratio: float = SMOOTH_RATIO,
            rtol: float = SAME_BRANCH_RTOL, atol: float = SAME_BRANCH_ATOL,
            retrace: ContinuationResult | None = None, stop: Callable | None = None) -> ContinuationResult:
     """Follow a branch of ``solve`` along ``values`` with predictor warm starts.

@@ -237,24 +237,17 @@ def _assert_agrees_with_rs(res, model, d, n_se=4.0):
 
 
 @pytest.mark.parametrize("bits, width", [(2, 1.5), (1, 0.5)])
-def test_mc_agrees_with_rs_at_stable_points(bits, width):
-    # d = 400, 8 instances, plain heat bath (RS phase: no glassiness, tempering not needed).
-    d = 400
+@pytest.mark.parametrize("d, sweeps, burn_in, seed", [
+    (400, 600, 200, 2),
+    pytest.param(1000, 1000, 300, 3, marks=pytest.mark.slow, id="d1000"),
+])
+def test_mc_agrees_with_rs_at_stable_points(bits, width, d, sweeps, burn_in, seed):
+    # 8 instances, plain heat bath (RS phase: no glassiness, tempering not needed).
     model = Model.uniform(bits, width, **BASE)
-    res = monte_carlo(model, d, instances=8, sweeps=600, burn_in=200, seed=2)
+    res = monte_carlo(model, d, instances=8, sweeps=sweeps, burn_in=burn_in, seed=seed)
     _assert_agrees_with_rs(res, model, d)
     # RS phase: the overlap distribution concentrates, Var(q_ab) = O(1/d); the connected
     # spin-glass susceptibility d Var(q_ab) stays O(1) (it diverges only at the AT line).
-    assert res.q_var * d < 1.0
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("bits, width", [(2, 1.5), (1, 0.5)])
-def test_mc_agrees_with_rs_at_stable_points_d1000(bits, width):
-    d = 1000
-    model = Model.uniform(bits, width, **BASE)
-    res = monte_carlo(model, d, instances=8, sweeps=1000, burn_in=300, seed=3)
-    _assert_agrees_with_rs(res, model, d)
     assert res.q_var * d < 1.0
 
 
