@@ -33,21 +33,25 @@ Complexity (Monasson): with ``F*(x) = d(x f)/dx`` the free energy of the states 
 ``(0, 1]``: ``Sigma = 0`` at an interior maximum (static 1RSB), ``Sigma = beta df/dx|_{x=1} >= 0``
 when the maximum sits at ``x = 1`` (then ``f = f_RS``).
 
-Numerics.  The inner ``z1`` average is done in log space.  At large beta ``exp(x beta phi)`` has
-steps of width ``eps_k = 1/(beta dc_k)`` at the thresholds; the Gaussian-tilted integrand is a
-mixture of pieces centred at ``h = H0 + x beta s1^2 c_k`` (``s1^2 = qhat1 - qhat0``).  Two regimes:
+Numerics (``replicaquant.rsb_quadrature``; docs/rsb.md).  The inner ``z1`` average is done in
+log space.  At large beta ``exp(x beta phi)`` has steps of width ``eps_k = 1/(beta dc_k)`` at the
+thresholds; the Gaussian-tilted integrand is a mixture of pieces centred at
+``h = H0 + x beta s1^2 c_k`` (``s1^2 = qhat1 - qhat0``) whose heaviest log-weight bounds every term,
+so each inner sum is one pass shifted by it.  Two regimes:
 
-* ``s1 < eps_min/4``: every feature is wider than four inner standard deviations and a 40-point
-  Gauss-Hermite rule per outer node is exact to double precision;
+* ``s1 < eps_min/4``: every feature is wider than four inner standard deviations and a 20-point
+  Gauss-Hermite rule per outer node, centred at the tilted mean ``x beta s1 <w>``, is exact to
+  double precision;
 * otherwise one global panel grid in ``h`` (step ``1.5 s1`` plus graded points at the thresholds,
-  the ``quadrature._breakpoints`` construction) carries the kernel values once, and each outer
-  node sums its window of it.
+  the ``quadrature.breakpoints`` construction) carries the kernel values once, and each outer
+  node sums its window of it (with a vectorised exponential).
 
-The outer ``H0`` average uses ``_breakpoints`` panels when ``s1`` is unresolved; otherwise
+The outer ``H0`` average uses ``breakpoints`` panels when ``s1`` is unresolved; otherwise
 unit-``sig0`` panels plus a step-``2 s1`` grid over the region where the inner window straddles a
 threshold, graded breakpoints (width ``eps_k/x``) where two tilted pieces exchange dominance, and
-graded points in the exponential tails of the steps.  ``tests/test_rsb.py`` checks all this
-against a brute-force double grid.
+graded points in the exponential tails of the steps.  For symmetric levels and a centred field
+only ``H0 >= 0`` is integrated (all accumulated quantities are even).  ``tests/test_rsb.py`` and
+``tests/test_rsb_quadrature.py`` check all this against brute-force double grids.
 """
 from __future__ import annotations
 
