@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit
 
 from .kernels import site_moments
+from .rsb_common import straddle_window
 from .quadrature import GL_N as _GL_N, GL_W as _GL_W, GL_X as _GL_X, T_GRADED as _T_GRADED
 from .quadrature import breakpoints as _breakpoints, step_widths, symmetric_levels
 
@@ -125,18 +126,14 @@ def _outer_grid(levels, a, beta, x, mu, sig0, s1, resolved):
     n_coarse = int(2 * _L_OUT) + 1
     count = n_coarse
     for i in range(k - 1):
-        theta = 0.5 * a * (levels[i] + levels[i + 1])
-        flo = max(theta - xb * s1 * s1 * levels[i + 1] - _L_IN * s1, lo)
-        fhi = min(theta - xb * s1 * s1 * levels[i] + _L_IN * s1, hi)
+        theta, flo, fhi = straddle_window(levels, a, xb, s1, i, _L_IN, lo, hi)
         if fhi > flo:
             count += int(math.ceil((fhi - flo) / step)) + 1
         count += 3 * _T_GRADED.size
     buf = np.empty(count)
     nb = _uniform(buf, 0, lo, hi, sig0)
     for i in range(k - 1):
-        theta = 0.5 * a * (levels[i] + levels[i + 1])
-        flo = max(theta - xb * s1 * s1 * levels[i + 1] - _L_IN * s1, lo)
-        fhi = min(theta - xb * s1 * s1 * levels[i] + _L_IN * s1, hi)
+        theta, flo, fhi = straddle_window(levels, a, xb, s1, i, _L_IN, lo, hi)
         if fhi > flo:
             nb = _uniform(buf, nb, flo, fhi, step)
         eps, eps_pair = step_widths(levels, a, beta, i)
