@@ -288,3 +288,25 @@ def check_state(name: str, values, labels: tuple) -> np.ndarray:
     if arr.shape != (len(labels),):
         raise ValueError(f"{what} must have exactly {len(labels)} entries, got shape {arr.shape}")
     return arr
+
+
+def check_instance(X, y, w0=None) -> tuple:
+    """``(X, y, w0)`` of one data set as float arrays: ``X`` a non-empty ``(n, d)`` matrix, ``y``
+    of shape ``(n,)``, both finite; ``w0`` (optional) a finite vector of length ``d``.
+
+    The one input check of the finite-instance solvers (exact and annealed ground states, exact
+    Gibbs averages); each message names the offending argument.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
+        raise ValueError(f"X must be a non-empty 2-D array (n, d), got shape {X.shape}")
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"y must have shape ({X.shape[0]},) to match X, got {y.shape}")
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
+        raise ValueError("X and y must be finite")
+    if w0 is not None:
+        w0 = np.asarray(w0, dtype=float)
+        if w0.shape != (X.shape[1],) or not np.all(np.isfinite(w0)):
+            raise ValueError(f"w0 must be a finite vector of length d = {X.shape[1]}")
+    return X, y, w0
