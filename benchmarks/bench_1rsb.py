@@ -7,9 +7,9 @@ and the location of the Parisi maximum -- and the median wall time is printed ne
 time of ``solve_rs(model, init="multi")`` measured in the same run, with their ratio, the number
 of 1RSB map evaluations (all kinds, split by phase: ``x1`` the branch search at ``x = 1``,
 ``walk`` the search in ``x``, ``pol`` the final full-tolerance steps) and the time of one map
-evaluation at the solution.  Then one
-transition-line scan (the static line along ``alpha`` with ``--line-points`` grid points, every
-point a full phase classification) reports its wall time.  No timing is asserted anywhere; the
+evaluation at the solution.  Then one static (Kauzmann) transition point along ``alpha``, found
+from a ``--line-points``-point scan (every scan point a phase classification) plus its
+refinement and two side solves, reports its wall time.  No timing is asserted anywhere; the
 machine is shared, so read ratios, not absolute times.
 """
 from __future__ import annotations
@@ -78,7 +78,8 @@ def main(argv=None) -> int:
                           xtol=1e-4)
     dt = time.perf_counter() - t0
     st = tl["static"]
-    print(f"static line along alpha (b=2 w=1.5 beta=100), {args.line_points} scan points + refinement: "
+    print(f"one static point along alpha (b=2 w=1.5 beta=100) from a {args.line_points}-point scan + "
+          f"refinement: "
           f"{dt:.1f} s ({dt / args.line_points:.2f} s/point), alpha_s = "
           f"{st.value:.5f}" if st.found else f"... not found: {st.message}")
     return 0

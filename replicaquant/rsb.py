@@ -73,6 +73,7 @@ from .records import R1_CHI1, R1_M, R1_Q0, R1_Q1
 from .errors import ConvergenceError  # noqa: F401  (re-exported: rsb.ConvergenceError)
 from .levels import LevelMeasure
 from .rs import RSSolution, solve_rs
+from .rsb_common import feasible_1rsb
 from .rsb_quadrature import prior_side_1rsb, prior_side_1rsb_full  # noqa: F401  (re-exported)
 
 __all__ = ["RSB1Solution", "RSB1Branch", "RSB1Map", "solve_1rsb", "x1_roots", "follow_branch", "prior_side_1rsb", "channel_conjugates_1rsb",
@@ -235,11 +236,8 @@ def _rsb1_map(s, args):
 @njit(cache=True)
 def _rsb1_feasible(s, args):
     """Physical 1RSB state: finite, ``q0 >= 0``, ``q1 >= q0``, ``chi1 >= 0``, ``m^2 <= rho q0``
-    (Cauchy-Schwarz, with the slack of :func:`replicaquant.rs.feasible`)."""
-    m, q0, q1, chi1 = s[0], s[1], s[2], s[3]
-    if not (math.isfinite(m) and math.isfinite(q0) and math.isfinite(q1) and math.isfinite(chi1)):
-        return False
-    return q0 >= 0.0 and q1 >= q0 and chi1 >= 0.0 and m * m <= args[5] * q0 * (1 + 1e-9) + 1e-300
+    (Cauchy-Schwarz; :func:`replicaquant.rsb_common.feasible_1rsb`, shared with ``rsb_zero``)."""
+    return feasible_1rsb(s, args[5])
 
 
 @njit(cache=True)
@@ -780,6 +778,12 @@ def _step_to(model, rs, path, xv, opts, max_halvings, exact=True):
     return None
 
 
+#: map evaluations after which the step walk gives a branch up as unresolved ("open"): a regular
+#: walk needs 50-150; the fully frozen 1-bit branches (q1 = Q = c^2, chi1 ~ 1e-15) whose
+#: fixed-x solves fail below some x cost 10^4 before the halvings are exhausted
+_WALK_BUDGET = 1000
+
+
 def _walk(model, rs, start, opts, *, x_min, x_tol, dx0=0.02, dx_max=0.3, max_steps=60):
     """Follow ``start``'s branch in ``x`` to the maximum of ``f``.
 
@@ -803,6 +807,10 @@ def _walk(model, rs, start, opts, *, x_min, x_tol, dx0=0.02, dx_max=0.3, max_ste
             break
         n_before = len(path)
         s = _step_to(model, rs, path, xn, _walk_opts(opts), 6, exact=False)
+        counter = opts.get("counter")
+        if s is not None and counter is not None and counter[0] > _WALK_BUDGET:
+            return (s, "open", path, f"branch not resolved: {_WALK_BUDGET} map evaluations spent "
+                    f"walking down to x = {s.x:.4g} (Sigma = {s.complexity:.3g})", _count(path, n0))
         if s is None:
             last = path[-1]
             return (last, "open", path, f"branch lost at x = {last.x:.4g} (fixed-x solves jump off "
@@ -932,12 +940,12 @@ def _newton_walk(model, rs, start, opts, *, x_min, x_tol, ev):
             lam = (1.0 - z[4]) / dz[4] if dz[4] > 0 else lam
         elif xn < lo:
             lam = (lo - z[4]) / dz[4]
-        zn = z + lam * dz
+        zn = _clip_chi1(z, z + lam * dz)
         for _h in range(20):
             if base.feasible(zn[:4]) and 0.0 < zn[4] <= 1.0:
                 break
             lam *= 0.5
-            zn = z + lam * dz
+            zn = _clip_chi1(z, z + lam * dz)
         else:
             return None
         step = zn - z
@@ -976,6 +984,16 @@ def _newton_walk(model, rs, start, opts, *, x_min, x_tol, ev):
     if not (0.5 * pred < gain < 2.0 * pred):
         return None
     return sol
+
+
+def _clip_chi1(z, zn):
+    """``zn`` with ``chi1 >= chi1_old/10``: on a frozen branch ``chi1`` is tiny (down to 1e-77)
+    and the map is flat in it, so a linear step may send it negative; halving the whole step
+    would never fix that, so only ``chi1`` is held back (the update uses the step taken)."""
+    if zn[3] < 0.1 * z[3]:
+        zn = zn.copy()
+        zn[3] = 0.1 * z[3]
+    return zn
 
 
 def _fd_jacobian(model, base, z, r):
@@ -1181,7 +1199,50 @@ def _walk_branch(model, rs, start, opts, x_min, x_tol, ev):
     best, kind, path, msg, _ = _walk(model, rs, start, dict(opts, counter=counter), x_min=x_min,
                                      x_tol=x_tol)
     ev["walk"] += counter[0]
+    if kind == "open" and best.x > x_min and best.complexity < 0.0:
+        below = _below_fold(model, rs, best, opts, x_min, x_tol, ev)
+        if below is not None:
+            b2, s_j = below
+            return b2, "interior", list(path) + [s_j, b2], (
+                f"the x = 1 branch ends (fold) near x = {best.x:.4g} with Sigma < 0 above it; "
+                f"Sigma(x) = 0 at x* = {b2.x:.6g} on the branch below the fold (reached at "
+                f"x = {s_j.x:.4g}, quasi-Newton, certified)")
     return best, kind, path, msg
+
+
+def _below_fold(model, rs, last, opts, x_min, x_tol, ev):
+    """Where a branch ends at a fold with ``Sigma < 0`` (``f`` still growing as ``x`` decreases),
+    e.g. the fully frozen 1-bit branch (``q1 = Q = c^2``, ``q0`` near ``Q``) at large width
+    beyond the AT line: fixed-``x`` solves at ``x`` decreasing geometrically (factor 0.85), each
+    from the previous state, until one lands on a different branch (``q0`` or ``q1`` changes by
+    more than 10%: the branch below the fold); its Parisi maximum is then found by
+    :func:`_newton_walk` from there (certified relative to that point), else by the step walk.
+    Returns ``(best, first point below the fold)`` or ``None``."""
+    prev = last
+    for _ in range(30):
+        xj = max(0.85 * prev.x, x_min)
+        if xj >= prev.x:
+            return None
+        s_j = _solve_fixed_x(model, xj, prev.state, rs, **_walk_opts(opts))
+        ev["walk"] += s_j.iterations
+        if not (s_j.converged and s_j.rsb):
+            return None
+        if _is_jump(s_j.state, prev.state, prev.state, 0.0, first=True):
+            break
+        prev = s_j
+    else:
+        return None
+    if s_j.complexity >= 0.0 or not s_j.free_energy > last.free_energy:
+        return None
+    b2 = _newton_walk(model, rs, s_j, opts, x_min=x_min, x_tol=x_tol, ev=ev)
+    if b2 is None:
+        counter = [0]
+        b2, kind, _, _, _ = _walk(model, rs, s_j, dict(opts, counter=counter), x_min=x_min,
+                                  x_tol=x_tol)
+        ev["walk"] += counter[0]
+        if kind != "interior":
+            return None
+    return (b2, s_j) if b2.free_energy > s_j.free_energy else None
 
 
 def _with_count(sol, ev):

@@ -195,3 +195,29 @@ def test_one_bit_large_width_small_x_branch_kept_and_verified():
     x0, h = 1.2 * sol.x, 1e-4
     fd = M.beta * x0 ** 2 * (path[-3].free_energy - path[-1].free_energy) / (2 * h)
     assert abs(fd - path[-2].complexity) < 1e-3 * abs(path[-2].complexity) + 1e-7
+
+
+def test_one_bit_beyond_at_frozen_branch_fold_small_x():
+    """1 bit, width 3, alpha 1.0, beta 50 (at = 52, deep beyond the AT line): the x = 1 branch is
+    fully frozen (q1 = Q = c^2, q0 close to Q) with Sigma < 0 down to a fold near x ~ 0.1, where
+    it ends; the old walk lost it there (or raised).  The maximum of f lies on the branch below
+    the fold (q0 ~ 1, x* beta = O(1)).  Independent checks: the brute-force NumPy map at the
+    returned state is a fixed point with the same f; f on that branch at x* (1 +- 10%), reached
+    by fixed-x continuation from x*, lies below f(x*)."""
+    M = Model.uniform(1, 3.0, alpha=1.0, beta=50.0, lam=1e-4, noise_var=0.1)
+    sol = solve_1rsb(M)
+    assert sol.converged and sol.rsb, sol.message
+    win = next(b for b in sol.branches if b.kind == "interior")
+    assert "fold" in win.message, win.message
+    assert 0.2 < sol.x * M.beta < 5.0 and abs(sol.complexity) < 1e-7
+    assert sol.free_energy > sol.free_energy_rs and sol.q0 < 0.5 * sol.Q
+    fn = D.numeric_functions()
+    base = (M.alpha, M.beta, sol.x, M.rho, M.noise_var, sol.m, sol.q0, sol.q1, sol.Q)
+    mhat, qhat0, qhat1, Ahat = fn["channel"](*base)
+    Phi, m, q0, q1, Q, chi1, ephi = _bruteforce_prior(M.levels, M.lam + Ahat, M.beta, sol.x, mhat,
+                                                      qhat0, qhat1, M.rho)
+    # step width 1/(beta dc) = 1/300 in h, resolved by the brute-force grids: ~1e-6 agreement
+    np.testing.assert_allclose([m, q0, q1, chi1], [sol.m, sol.q0, sol.q1, sol.chi1], atol=2e-5)
+    assert abs(fn["f_rest"](*base, mhat, qhat0, qhat1, Ahat) - Phi - sol.free_energy) < 2e-7
+    near = follow_branch(M, sol, [sol.x * 1.1]) + follow_branch(M, sol, [sol.x * 0.9])
+    assert len(near) == 2 and all(s.free_energy < sol.free_energy for s in near)
