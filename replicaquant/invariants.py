@@ -36,7 +36,7 @@ import numpy as np
 from numba import njit
 
 __all__ = ["check_fields", "check_rs", "check_rsb1", "check_se", "check_amp_summary",
-           "first_violation"]
+           "first_violation", "rs_invariants_hold"]
 
 #: relative slack of the inequalities
 INEQ_RTOL = 1e-9

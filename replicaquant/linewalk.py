@@ -138,8 +138,18 @@ def _push_n(lt, lx, nl, t, x):
 
 @njit(cache=True)
 def _poly_extrapolate(lt, lx, nl, t, dd, out):
-    """Interpolating polynomial through the ``nl`` history points, evaluated at ``t`` (Newton
-    divided differences) into ``out``; ``False`` if coordinates are not finite and distinct."""
+    """Polynomial extrapolation of the history ``(lt, lx)[:nl]`` (oldest first) to ``t`` into
+    ``out``; ``False`` if the coordinates are not finite and distinct or the result is not a
+    physical state.
+
+    Newton form with the nodes taken from the most recent backwards,
+    ``p(t) = sum_j f[s_0..s_j] prod_{i<j} (t - s_i)``: the secant and quadratic terms always,
+    each further term only while its magnitude (max over components) keeps decreasing -- the
+    series is cut where it stops converging (coarse grids, a feature of the branch), so the
+    order adapts between 2 and ``nl - 1``.  The states ``(m, q, chi)`` are extrapolated as
+    ``(m, q, 1/(1 + chi))``: ``chi`` enters the equations through ``1/(1 + chi)`` (the channel
+    conjugates), the smoother function where ``chi`` grows large.
+    """
     if not math.isfinite(t):
         return False
     for j in range(nl):
@@ -148,26 +158,66 @@ def _poly_extrapolate(lt, lx, nl, t, dd, out):
         for j2 in range(j):
             if lt[j2] == lt[j]:
                 return False
+    # divided differences on the nodes s_j = lt[nl-1-j] (most recent first)
     for j in range(nl):
-        for k in range(3):
-            dd[j, k] = lx[j, k]
+        r = nl - 1 - j
+        dd[j, 0] = lx[r, 0]
+        dd[j, 1] = lx[r, 1]
+        dd[j, 2] = 1.0 / (1.0 + lx[r, 2])
     for lev in range(1, nl):
         for j in range(nl - 1, lev - 1, -1):
+            den = lt[nl - 1 - j] - lt[nl - 1 - (j - lev)]
             for k in range(3):
-                dd[j, k] = (dd[j, k] - dd[j - 1, k]) / (lt[j] - lt[j - lev])
+                dd[j, k] = (dd[j, k] - dd[j - 1, k]) / den
+    for k in range(3):
+        out[k] = dd[0, k]
+    w = 1.0
+    last = math.inf
+    for j in range(1, nl):
+        w *= t - lt[nl - j]
+        size = 0.0
+        for k in range(3):
+            size = max(size, abs(dd[j, k] * w))
+        if j >= 3 and not size < last:
+            break
+        for k in range(3):
+            out[k] += dd[j, k] * w
+        last = size
+    if not (out[2] > 0.0 and out[2] <= 1.0):  # 1/(1 + chi) with chi >= 0
+        return False
+    out[2] = 1.0 / out[2] - 1.0
     s = 0.0
     for k in range(3):
-        v = dd[nl - 1, k]
-        for j in range(nl - 2, -1, -1):
-            v = dd[j, k] + (t - lt[j]) * v
-        out[k] = v
-        s += abs(v)
+        s += abs(out[k])
     return math.isfinite(s)
 
 
 @njit(cache=True)
+def _smooth(x, pred, x_prev):
+    """``follow``'s smooth-step test: ``|x - pred| <= max(0.1 |x - x_prev|, 1e-9 max(1, |x|))``."""
+    e = _maxdiff(x, pred)
+    step = _maxdiff(x, x_prev)
+    return e <= max(_SMOOTH_RATIO * step, _SMOOTH_FLOOR * max(1.0, _maxabs(x)))
+
+
+@njit(cache=True)
+def _solve_at(start, args, mixing, tol, max_iter, depth, patience, ws):
+    """The first attempt of ``solve_rs(init=start)`` and its acceptance: ``(ok, iterations,
+    residual, fields)``; ``ok`` = converged, not rejected (``chi`` diverging at ``beta = inf``)
+    and the invariants hold (else the Python walk takes over)."""
+    xi, fx, status, it, res, f = _rs_point(start.copy(), args, mixing, tol, max_iter, depth,
+                                           patience, ws)
+    ok = status == 0 and f[0] == f[0]
+    if ok and xi[2] > _CHI_DIVERGED and math.isinf(args[8]):
+        ok = False
+    if ok and not rs_invariants_hold(f, args[4], args[8], args[5], args[6]):
+        ok = False
+    return ok, it, res, f
+
+
+@njit(cache=True)
 def walk_pass(order, coords, levels, tv, tp, grho, alpha, rho, noise_var, lam, beta,
-              mixing, tol, max_iter, depth, patience, jump_ratio, carry, start_order,
+              mixing, tol, max_iter, depth, plain_depth, patience, jump_ratio, carry, start_order,
               reuse, r_smooth, r_state, r_fields,
               fields, iterations, residual, smooth, state, reused):
     """Walk the points ``order[1:]`` of one pass (``order[0]`` is solved and filled in).
@@ -180,8 +230,10 @@ def walk_pass(order, coords, levels, tv, tp, grho, alpha, rho, noise_var, lam, b
         Predictor coordinate of every point (``follow``'s ``coords``).
     levels, tv, tp : 2-D float arrays; grho, alpha, rho, noise_var, lam, beta : float arrays
         The level measure and the scalars of every point's model (``RSMap.args``).
-    mixing, tol, max_iter, depth, patience
-        The options of ``solve_rs`` and of its first attempt (``patience < 0``: none).
+    mixing, tol, max_iter, depth, plain_depth, patience
+        The options of ``solve_rs`` and of its first attempt (``patience < 0``: none);
+        ``plain_depth`` is the ``anderson`` option, ``depth <= plain_depth`` the depth of the
+        solves with a carried history.
     jump_ratio : float
         ``follow``'s branch-jump threshold.
     carry : bool
@@ -192,10 +244,15 @@ def walk_pass(order, coords, levels, tv, tp, grho, alpha, rho, noise_var, lam, b
         ``solve_rs`` does (then the results are bitwise those of the Python walk).
     start_order : int
         ``> 2``: start each solve from the polynomial extrapolation of this order through the
-        last ``start_order + 1`` points of the pass (Newton form) instead of ``follow``'s
+        last ``start_order + 1`` points of the pass (:func:`_poly_extrapolate`) instead of ``follow``'s
         quadratic prediction (which still judges the step: smooth-step and jump tests are
         ``follow``'s); infeasible or invalid extrapolations fall back to that prediction.
         ``<= 2``: ``follow``'s prediction (bitwise the Python walk when ``carry`` is off).
+        A solve started either way (carried history or the higher-order start) is kept only when
+        its step is *smooth* (``follow``'s test against its own prediction); otherwise the point
+        is solved again exactly as the Python walk does (from ``follow``'s prediction, a fresh
+        history, depth ``plain_depth``) and that solve decides, so near folds, jumps and failures
+        the walker finds the branch the Python walk finds.
     reuse : bool
         Backward pass of ``hysteresis(reuse=True)``: ``r_smooth``, ``r_state``, ``r_fields``
         are the forward pass (per point index) to retrace.
@@ -283,17 +340,30 @@ def walk_pass(order, coords, levels, tv, tp, grho, alpha, rho, noise_var, lam, b
         else:
             ws = anderson_workspace_nb(depth)
             cnt = ws[3]
-        xi, fx, status, it, res, f = _rs_point(start.copy(), args, mixing, tol, max_iter, depth,
-                                               patience, ws)
-        if status != 0 or not f[0] == f[0]:
+        tuned = carry
+        for k in range(3):
+            tuned = tuned or start[k] != pred[k]
+        ok, it, res, f = _solve_at(start, args, mixing, tol, max_iter, depth, patience, ws)
+        sm = False
+        if ok:
+            x[0] = f[0]
+            x[1] = f[1]
+            x[2] = f[3]
+            sm = _smooth(x, pred, hx[nh - 1])
+        if tuned and not sm:
+            # not a smooth step (near a fold, a jump, a failure): the solve of the Python walk
+            # decides -- from follow's prediction, a fresh history, the solver's own depth
+            ws = anderson_workspace_nb(plain_depth)
+            cnt = ws[3]
+            ok, it, res, f = _solve_at(pred, args, mixing, tol, max_iter, plain_depth, patience,
+                                       ws)
+            if ok:
+                x[0] = f[0]
+                x[1] = f[1]
+                x[2] = f[3]
+                sm = _smooth(x, pred, hx[nh - 1])
+        if not ok:
             return jj
-        if xi[2] > _CHI_DIVERGED and math.isinf(beta[i]):
-            return jj
-        if not rs_invariants_hold(f, alpha[i], beta[i], rho[i], noise_var[i]):
-            return jj
-        x[0] = f[0]
-        x[1] = f[1]
-        x[2] = f[3]
         # follow's jump test against the trend (reference and scale of _trend_scale)
         jumped = False
         if code > 0:
@@ -311,9 +381,7 @@ def walk_pass(order, coords, levels, tv, tp, grho, alpha, rho, noise_var, lam, b
             if err > 0.0:
                 r = err / scale if scale > 0.0 else math.inf
                 jumped = r > jump_ratio
-        e = _maxdiff(x, pred)
-        step = _maxdiff(x, hx[nh - 1])
-        smooth[i] = e <= max(_SMOOTH_RATIO * step, _SMOOTH_FLOOR * max(1.0, _maxabs(x)))
+        smooth[i] = sm
         fields[i, :] = f
         state[i, :] = x
         iterations[i] = it

@@ -357,10 +357,11 @@ COMPILED_LINES = True
 #: the compiled walker carries the Anderson history from point to point (fewer iterations per
 #: warm start; the fixed points are the same, the iterates differ at the tolerance level)
 CARRY_HISTORY = True
-#: order of the polynomial extrapolation that starts the compiled walker's solves (the last
-#: ``START_ORDER + 1`` points of the pass; ``follow``'s quadratic prediction still judges the
-#: steps); 2 = start from ``follow``'s prediction
-START_ORDER = 4
+#: highest order of the polynomial extrapolation that starts the compiled walker's solves
+#: (through the last ``START_ORDER + 1`` points of the pass, the order cut adaptively where
+#: the Newton series stops converging: :func:`replicaquant.linewalk._poly_extrapolate`;
+#: ``follow``'s quadratic prediction still judges the steps); 2 = start from that prediction
+START_ORDER = 6
 
 #: continuation axes that are plain model fields: the models of a line differ only in that
 #: number, so the compiled walker needs no per-point model objects
@@ -369,6 +370,16 @@ _SCALAR_FIELDS = ("alpha", "beta", "lam", "noise_var")
 _SOLVE_DEFAULTS = {k: inspect.signature(solve_rs).parameters[k].default for k in _SOLVER_KEYS}
 #: follow's branch-jump threshold (the sweep uses follow's default)
 _JUMP_RATIO = inspect.signature(follow).parameters["jump_ratio"].default
+
+
+#: Anderson depth of the compiled walker's solves when the history is carried (at most the
+#: ``anderson`` option): a carried history of 3 pairs spans the 3-dimensional state, and fresher
+#: pairs (the shallower history is renewed faster) describe the new point's Jacobian better
+CARRY_DEPTH = 3
+
+
+def _walk_depth(anderson: int) -> int:
+    return min(anderson, CARRY_DEPTH) if CARRY_HISTORY else anderson
 
 
 def _line_arrays(model: Model, fixed: dict, cont_name: str, cont_values: tuple):
@@ -396,8 +407,12 @@ def _line_arrays(model: Model, fixed: dict, cont_name: str, cont_values: tuple):
             return None
         measures = [lm] * n
 
+        cache = {}
+
         def model_at(k):
-            return _point_model(line_model, {cont_name: cont_values[k]})
+            if k not in cache:
+                cache[k] = _point_model(line_model, {cont_name: cont_values[k]})
+            return cache[k]
     else:
         models = [_point_model(model, {**fixed, cont_name: v}) for v in cont_values]
         measures = [LevelMeasure.from_model(m) for m in models]
@@ -463,9 +478,10 @@ def _compiled_line(model: Model, fixed: dict, cont_name: str, cont_values: tuple
         done = walk_pass(orders[p], coords, arr["levels"], arr["tv"], arr["tp"], arr["grho"],
                          arr["alpha"], arr["rho"], arr["noise_var"], arr["lam"], arr["beta"],
                          float(kw["mixing"]), float(kw["tol"]), int(kw["max_iter"]),
-                         int(kw["anderson"]), patience, _JUMP_RATIO, CARRY_HISTORY, START_ORDER, reuse, f["smooth"],
-                         f["state"], f["fields"], pa["fields"], pa["iterations"], pa["residual"],
-                         pa["smooth"], pa["state"], pa["reused"])
+                         _walk_depth(int(kw["anderson"])), int(kw["anderson"]), patience,
+                         _JUMP_RATIO, CARRY_HISTORY,
+                         START_ORDER, reuse, f["smooth"], f["state"], f["fields"], pa["fields"],
+                         pa["iterations"], pa["residual"], pa["smooth"], pa["state"], pa["reused"])
         if done < n:
             return None
         if reuse:
@@ -475,11 +491,11 @@ def _compiled_line(model: Model, fixed: dict, cont_name: str, cont_values: tuple
     for p in passes:
         pa = res[p]
         f = pa["fields"]
-        for j, name in enumerate(RSSolution.FIELDS):
-            out[f"{name}_{p}"] = f[:, j].astype(_dtype(name))
-        out[f"rs_stable_{p}"] = (f[:, 11] < 1.0).astype(_dtype("rs_stable"))
-        out[f"converged_{p}"] = np.ones(n, dtype=_dtype("converged"))
-        out[f"iterations_{p}"] = pa["iterations"].astype(_dtype("iterations"))
+        for j, name in enumerate(RSSolution.FIELDS):  # (all float64, as _dtype says)
+            out[f"{name}_{p}"] = f[:, j].copy()
+        out[f"rs_stable_{p}"] = (f[:, 11] < 1.0).astype(_DTYPES["rs_stable"])
+        out[f"converged_{p}"] = np.ones(n, dtype=_DTYPES["converged"])
+        out[f"iterations_{p}"] = pa["iterations"].astype(_DTYPES["iterations"])
         out[f"residual_{p}"] = pa["residual"].astype(np.float64)
         methods = np.full(n, WARM, dtype=np.int8)
         methods[pa["reused"]] = REUSED

@@ -22,10 +22,13 @@ sw = importlib.import_module("replicaquant.sweep")
 BASE = Model.uniform(2, 1.5, alpha=2.0, beta=5.0, lam=1e-3, noise_var=0.1)
 
 
-def _run(monkeypatch, compiled, carry=True, order=4, **kw):
+def _run(monkeypatch, compiled, carry=None, order=None, **kw):
+    """``sweep`` with the walker switches set (``None``: the module default)."""
     monkeypatch.setattr(sw, "COMPILED_LINES", compiled)
-    monkeypatch.setattr(sw, "CARRY_HISTORY", carry)
-    monkeypatch.setattr(sw, "START_ORDER", order)
+    if carry is not None:
+        monkeypatch.setattr(sw, "CARRY_HISTORY", carry)
+    if order is not None:
+        monkeypatch.setattr(sw, "START_ORDER", order)
     return sw.sweep(BASE, workers=1, progress=False, **kw)
 
 
@@ -78,3 +81,29 @@ def test_walker_constants_are_the_continuation_ones():
     assert sw._JUMP_RATIO == sig["jump_ratio"].default
     rs_sig = inspect.signature(solve_rs).parameters
     assert all(sw._SOLVE_DEFAULTS[k] == rs_sig[k].default for k in sw._SOLVE_DEFAULTS)
+
+
+def test_start_extrapolation_is_exact_on_polynomials_and_cut_where_it_diverges():
+    """Independent check of linewalk._poly_extrapolate: for states whose (m, q, 1/(1+chi)) are
+    cubic in t the extrapolation is exact (the divided differences beyond order 3 vanish); on a
+    history with a kink the higher terms grow and the cut keeps the low-order prediction."""
+    t = np.array([0.0, 0.1, 0.25, 0.3, 0.45, 0.5, 0.62])
+    cubic = lambda s: np.array([0.2 + s - s ** 3, 0.5 + 0.3 * s ** 2, 0.5 - 0.2 * s + 0.1 * s ** 3])
+    hx = np.array([[c[0], c[1], 1.0 / c[2] - 1.0] for c in map(cubic, t)])
+    out = np.empty(3)
+    assert linewalk._poly_extrapolate(t, hx, t.size, 0.7, np.empty((t.size, 3)), out)
+    c = cubic(0.7)
+    np.testing.assert_allclose(out, [c[0], c[1], 1.0 / c[2] - 1.0], rtol=1e-12, atol=1e-13)
+    # a kink at the last point (m jumps by 0.05): the full degree-6 interpolant amplifies it
+    # (Lagrange weights of the newest point grow with the degree outside the nodes); the cut
+    # series stays closer to the continuation of the last value with the old trend
+    kink = hx.copy()
+    kink[-1, 0] += 0.05
+    assert linewalk._poly_extrapolate(t, kink, t.size, 0.7, np.empty((t.size, 3)), out)
+    target = kink[-1, 0] + (c[0] - cubic(0.62)[0])
+    full = np.polyval(np.polyfit(t, kink[:, 0], t.size - 1), 0.7)
+    assert abs(out[0] - target) < abs(full - target)
+    # not a physical start (1/(1+chi) outside (0, 1]): refused
+    neg = hx.copy()
+    neg[:, 2] = np.linspace(0.0, -0.6, t.size)   # chi -> -1 reached by the extrapolation
+    assert not linewalk._poly_extrapolate(t, neg, t.size, 0.9, np.empty((t.size, 3)), out)
