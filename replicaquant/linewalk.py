@@ -31,7 +31,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .continuation import SAME_BRANCH_ATOL, SAME_BRANCH_RTOL
+from .continuation import SAME_BRANCH_ATOL, SAME_BRANCH_RTOL, SMOOTH_FLOOR, SMOOTH_RATIO
 from .invariants import rs_invariants_hold
 from .rs import _CHI_DIVERGED, _MEMO_N, _rs_point, feasible
 
@@ -41,9 +41,9 @@ __all__ = ["walk_pass", "N_FIELDS", "MAX_START"]
 N_FIELDS = 12
 #: largest start magnitude ``solve_rs(init=...)`` accepts (``_validation.MAX_MAGNITUDE``)
 MAX_START = 1e150
-# the constants of replicaquant.continuation's walk (module-private there; the same values)
-_SMOOTH_RATIO = 0.1
-_SMOOTH_FLOOR = 1e-9
+# follow's smooth-step test (the sweep uses follow's defaults)
+_SMOOTH_RATIO = SMOOTH_RATIO
+_SMOOTH_FLOOR = SMOOTH_FLOOR
 
 
 @njit(cache=True)

@@ -62,7 +62,8 @@ import numpy as np
 from ._io import atomic_path, atomic_write_bytes
 from ._validation import check_int
 from .axes import AXES, INT_AXES, OBJECT_AXES, REAL_AXES, with_params
-from .continuation import SAME_BRANCH_ATOL, SAME_BRANCH_RTOL, follow, hysteresis, same_branch
+from .continuation import (JUMP_RATIO, SAME_BRANCH_ATOL, SAME_BRANCH_RTOL, follow, hysteresis,
+                           same_branch)
 from .errors import CheckpointError, CheckpointWarning, ResourceError
 from .model import Model
 from .quantizers import BaseQuantizer
@@ -369,7 +370,7 @@ _SCALAR_FIELDS = ("alpha", "beta", "lam", "noise_var")
 #: the options of solve_rs the compiled walker needs, at solve_rs's defaults unless given
 _SOLVE_DEFAULTS = {k: inspect.signature(solve_rs).parameters[k].default for k in _SOLVER_KEYS}
 #: follow's branch-jump threshold (the sweep uses follow's default)
-_JUMP_RATIO = inspect.signature(follow).parameters["jump_ratio"].default
+_JUMP_RATIO = JUMP_RATIO
 
 
 #: Anderson depth of the compiled walker's solves when the history is carried (at most the

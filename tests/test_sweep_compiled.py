@@ -75,9 +75,9 @@ def test_a_line_the_walker_cannot_finish_goes_to_python(monkeypatch):
 
 def test_walker_constants_are_the_continuation_ones():
     sig = inspect.signature(continuation.follow).parameters
-    assert linewalk._SMOOTH_RATIO == sig["smooth_ratio"].default == continuation._SMOOTH_RATIO
-    assert linewalk._SMOOTH_FLOOR == continuation._SMOOTH_FLOOR
-    assert continuation._HISTORY == 3
+    assert linewalk._SMOOTH_RATIO == sig["smooth_ratio"].default == continuation.SMOOTH_RATIO
+    assert linewalk._SMOOTH_FLOOR == continuation.SMOOTH_FLOOR
+    assert continuation.HISTORY == 3  # the walker's three-point history (linewalk._push)
     assert sw._JUMP_RATIO == sig["jump_ratio"].default
     rs_sig = inspect.signature(solve_rs).parameters
     assert all(sw._SOLVE_DEFAULTS[k] == rs_sig[k].default for k in sw._SOLVE_DEFAULTS)
