@@ -611,9 +611,34 @@ def ground_state_scan(model: Model, ds, instances: int = 16, seed=0, *, method: 
             if exact_work(K, d, n) > max_work:
                 raise _resource_error(f"d = {d}: exact search needs {exact_work(K, d, n):.3g} updates "
                                       f"per instance, above max_work = {max_work:.3g}")
-    children = np.random.SeedSequence(seed).spawn(ds.size * instances)
+    stats, controls, control_means, hits = _scan_instances(
+        model, ds, instances, seed, method, max_work=max_work, restarts=restarts, sweeps=sweeps)
+    kw = {}
+    for o, arr in stats.items():
+        mean = np.empty(ds.size)
+        sem = np.empty(ds.size)
+        for i in range(ds.size):
+            if control_variates and instances >= _MIN_CV_INSTANCES:
+                mean[i], sem[i] = _cv_mean(arr[i], controls[i], control_means[i])
+            else:
+                mean[i] = arr[i].mean()
+                sem[i] = arr[i].std(ddof=1) / math.sqrt(instances)
+        inf, err = extrapolate_inv_d(ds, mean, sem)
+        kw.update({f"{o}_mean": mean, f"{o}_sem": sem, f"{o}_inf": inf, f"{o}_inf_err": err})
+    return GroundStateScan(model=model, ds=ds, instances=instances, method=method,
+                           hit_fraction=float(np.mean(hits)) if hits else 1.0, **kw)
+
+
+def _scan_instances(model, ds, instances, seed, method, *, max_work, restarts, sweeps):
+    """Solve every ``(d, instance)`` of :func:`ground_state_scan`.
+
+    Returns ``(stats, controls, control_means, hits)``: ``stats[o][i, j]`` the observable ``o`` of
+    instance ``j`` at ``ds[i]``, ``controls[i, j] = (C1, C2)`` and ``control_means[i]`` their exact
+    means (the control variates of :func:`ground_state_scan`), and the annealing hit fractions.
+    """
     from .data import make_data
 
+    children = np.random.SeedSequence(seed).spawn(ds.size * instances)
     stats = {o: np.empty((ds.size, instances)) for o in GroundStateScan.OBSERVABLES}
     controls = np.empty((ds.size, instances, 2))
     control_means = np.empty((ds.size, 2))
@@ -635,20 +660,7 @@ def ground_state_scan(model: Model, ds, instances: int = 16, seed=0, *, method: 
             stats["gen_error"][i, j] = gs.gen_error
         n = X.shape[0]
         control_means[i] = (n * (rho + nv) / (2 * d), (rho * n * (n + d + 1) / d + nv * n) / (2 * d))
-    kw = {}
-    for o, arr in stats.items():
-        mean = np.empty(ds.size)
-        sem = np.empty(ds.size)
-        for i in range(ds.size):
-            if control_variates and instances >= _MIN_CV_INSTANCES:
-                mean[i], sem[i] = _cv_mean(arr[i], controls[i], control_means[i])
-            else:
-                mean[i] = arr[i].mean()
-                sem[i] = arr[i].std(ddof=1) / math.sqrt(instances)
-        inf, err = extrapolate_inv_d(ds, mean, sem)
-        kw.update({f"{o}_mean": mean, f"{o}_sem": sem, f"{o}_inf": inf, f"{o}_inf_err": err})
-    return GroundStateScan(model=model, ds=ds, instances=instances, method=method,
-                           hit_fraction=float(np.mean(hits)) if hits else 1.0, **kw)
+    return stats, controls, control_means, hits
 
 
 def _cv_mean(o, C, mu):
