@@ -57,11 +57,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import ClassVar
 
 import numpy as np
 from numba import njit
 
-from ._results import format_result
 from ._validation import ParameterTypeError, check_int, check_real, check_state
 from .convergence import MAX_ITER, SUCCESS, finalize
 from .fixed_point import (FixedPointResult, anderson_loop, anderson_workspace, residual_norm,
@@ -73,7 +73,7 @@ from .records import R1_CHI1, R1_M, R1_Q0, R1_Q1
 from .errors import ConvergenceError  # noqa: F401  (re-exported: rsb.ConvergenceError)
 from .levels import LevelMeasure
 from .rs import RSSolution, solve_rs
-from .rsb_common import feasible_1rsb
+from .rsb_common import RSB1Record, feasible_1rsb
 from .rsb_quadrature import prior_side_1rsb, prior_side_1rsb_full  # noqa: F401  (re-exported)
 
 __all__ = ["RSB1Solution", "RSB1Branch", "RSB1Map", "solve_1rsb", "x1_roots", "follow_branch", "prior_side_1rsb", "channel_conjugates_1rsb",
@@ -317,8 +317,8 @@ class RSB1Map:
 # result object
 
 
-@dataclass(frozen=True)
-class RSB1Solution:
+@dataclass(frozen=True, kw_only=True, repr=False)
+class RSB1Solution(RSB1Record):
     """1RSB saddle point at the thermodynamic Parisi ``x`` (or at a given ``x``) and observables.
 
     Attributes
@@ -364,61 +364,32 @@ class RSB1Solution:
         ``iterations`` is their sum (empty for fixed-``x`` solves).
     """
 
-    model: Model = field(repr=False)
     x: float
-    m: float
-    q0: float
     q1: float
-    Q: float
-    chi1: float
-    mhat: float
-    qhat0: float
-    qhat1: float
-    Ahat: float
     free_energy: float
     free_energy_rs: float
-    gen_error: float
     gen_error_mean: float
-    train_error: float
     dfdx: float
-    complexity: float
-    rsb: bool
     at_rs: float
     replicon: float
     replicon_between: float
-    converged: bool
-    iterations: int
-    residual: float
-    message: str = ""
-    rs: RSSolution | None = field(default=None, repr=False)
-    status: int = 0
     branch: str = ""
     branches: tuple = field(default=(), repr=False)
     evaluations: dict = field(default_factory=dict, repr=False, compare=False)
 
-    FIELDS = ("x", "m", "q0", "q1", "Q", "chi1", "mhat", "qhat0", "qhat1", "Ahat", "free_energy",
-              "free_energy_rs", "gen_error", "gen_error_mean", "train_error", "dfdx", "complexity",
-              "at_rs", "replicon", "replicon_between")
+    FIELDS: ClassVar[tuple] = ("x", "m", "q0", "q1", "Q", "chi1", "mhat", "qhat0", "qhat1", "Ahat",
+                               "free_energy", "free_energy_rs", "gen_error", "gen_error_mean",
+                               "train_error", "dfdx", "complexity", "at_rs", "replicon",
+                               "replicon_between")
+    STATE: ClassVar[tuple] = ("m", "q0", "q1", "chi1")  # the iteration variables (warm starts)
 
     @property
     def q_mean(self) -> float:
         """Mean of ``P(q)``: ``x q0 + (1-x) q1`` (squared norm of the Gibbs mean per weight)."""
         return self.x * self.q0 + (1.0 - self.x) * self.q1
 
-    @property
-    def state(self) -> np.ndarray:
-        """The iteration variables ``(m, q0, q1, chi1)`` (for warm starts)."""
-        return np.array([self.m, self.q0, self.q1, self.chi1])
-
-    def as_dict(self) -> dict:
-        """Plain dict of the numbers and the status (for JSON / tables)."""
-        d = {k: float(getattr(self, k)) for k in self.FIELDS}
-        d.update(q_mean=self.q_mean, rsb=bool(self.rsb), converged=bool(self.converged),
-                 iterations=int(self.iterations), residual=float(self.residual), message=self.message)
-        return d
-
-    def __repr__(self) -> str:
-        return format_result(f"RSB1Solution  ({self.model!r})", self, self.FIELDS, {"rsb": self.rsb})
+    def _extra_dict(self) -> dict:
+        return {"q_mean": self.q_mean}
 
 
 # ---------------------------------------------------------------------------------------------
