@@ -8,8 +8,10 @@ d = 10..26) -- about 10 s of CPU.
 
 Every assertion is a statement about the d -> inf value given by the weighted fit
 v(d) = a + b/d + s (n/d - alpha) (s absorbs the jitter of n = round(alpha d)), with a 3-sigma
-tolerance from the fit covariance (errors from the instance-to-instance spread, independent
-across d).  The same fit must first reproduce the two points where the answer is known (the
+tolerance: the fit covariance (errors from the instance-to-instance spread, independent across
+d) plus the systematic error of this fit model measured at the known points (SYS_O1).  (The
+docs' verdicts use the larger data set and the a + b/d + c/d^2 model, whose errors are larger
+than this test's; at d <= 18 the c/d^2 term cannot be determined.)  The same fit must first reproduce the two points where the answer is known (the
 liquid and the d1RSB point, where RS is exact) -- the calibration that makes the verdict at
 beta = 16 meaningful.
 """
@@ -29,6 +31,12 @@ pytestmark = pytest.mark.slow
 
 BETAS = (5.0, 8.0, 12.0, 16.0)
 
+# Systematic error of the a + b/d (+ s shift) model on the training error, measured where the
+# answer is known on the larger seed-1 data set of docs/glassy.md (d = 10..26, 48-400 instances
+# per d, fit errors 0.0024): -0.009 in the liquid (beta 5), +0.006 at the d1RSB point (beta 8).
+# Added in quadrature to the fit error wherever this test claims more than agreement.
+SYS_O1 = 0.01
+
 
 @pytest.fixture(scope="module")
 def scan_and_theory():
@@ -45,26 +53,29 @@ def scan_and_theory():
 
 def test_extrapolation_reproduces_the_known_points(scan_and_theory):
     # beta = 5 (liquid) and beta = 8 (d1RSB): RS is the exact thermodynamics; the extrapolated
-    # training error must agree with it within 3 sigma (measured on the seed-1 data, d <= 26:
-    # -1.9 and +0.9 sigma at d <= 19).
+    # training error must agree with it within 3 sigma, sigma = fit error (~0.008 here) and the
+    # model's systematic error SYS_O1 in quadrature -- the same sigma the verdict below uses.
     sc, th = scan_and_theory
     for b, beta in enumerate(BETAS[:2]):
         t, rs, _ = th[beta]
         assert t.label in ("RS", "d1RSB")
         ex = sc.extrapolate("train_error", b)
-        assert abs(ex.value - rs["train_error"]) < 3 * ex.se, (beta, ex.value, ex.se, rs["train_error"])
+        sig = math.hypot(ex.se, SYS_O1)
+        assert abs(ex.value - rs["train_error"]) < 3 * sig, (beta, ex.value, sig, rs["train_error"])
 
 
 def test_static_glass_train_error_reaches_1rsb_not_rs(scan_and_theory):
     # beta = 16 (static 1RSB, x* = 0.62): RS 0.0617, 1RSB 0.0960.  The extrapolated exact training
-    # error is > 3 sigma above RS and within 3 sigma of 1RSB (sigma ~ 0.008 with these 9 x 200
-    # instances, the gap 0.034 = 4.4 sigma).
+    # error is > 3 sigma above RS and within 3 sigma of 1RSB, sigma = fit error (~0.008 with these
+    # 9 x 200 instances) and SYS_O1 in quadrature (~0.013; the gap 0.034 is ~2.7 sigma, so the
+    # value must sit near 1RSB for both to hold).
     sc, th = scan_and_theory
     t, rs, r1 = th[16.0]
     assert t.label == "1RSB"
     ex = sc.extrapolate("train_error", 3)
-    assert ex.value - rs["train_error"] > 3 * ex.se, (ex.value, ex.se)
-    assert abs(ex.value - r1["train_error"]) < 3 * ex.se, (ex.value, ex.se)
+    sig = math.hypot(ex.se, SYS_O1)
+    assert ex.value - rs["train_error"] > 3 * sig, (ex.value, sig)
+    assert abs(ex.value - r1["train_error"]) < 3 * sig, (ex.value, sig)
 
 
 def test_rs_entropy_is_impossible_and_the_glass_freezes(scan_and_theory):
