@@ -648,8 +648,8 @@ def exact_gibbs_scan(model: Model, ds, *, instances: int = 64, seed: int = 0, be
     Instance ``k`` at dimension ``d`` is ``make_data(model, d, SeedSequence([seed, d, k]))``.
     Per ``d`` and temperature the reported mean is the control-variate estimate
     ``mean(v_k - c.(C_k - E C))`` with ``C_k = (rho_k - rho, |y_k|^2/n - rho - noise_var)``
-    (both means known exactly; ``c`` from least squares on the instances), its standard error
-    ``sqrt(Var(v - c.C)/(N - 3))``-like from the residual spread.  With
+    (both means known exactly; ``c`` from least squares on the instances) and its standard error
+    ``sqrt(sum_k (u_k - mean u)^2 / ((N - 3) N))`` with ``u_k = v_k - c.(C_k - E C)``.  With
     ``control_variates=False`` the plain mean and ``std/sqrt(N)``.
 
     Parameters
