@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from ._validation import check_int, check_real
+from ._validation import check_instance, check_int, check_real
 from .errors import ResourceError
 from .model import Model
 
@@ -295,19 +295,7 @@ def exact_gibbs_work(K: int, d: int, n: int, n_beta: int = 1) -> float:
 def _check_instance(X, y, model, w0):
     if not isinstance(model, Model):
         raise ValueError(f"model must be a replicaquant Model, got {type(model).__name__}")
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
-        raise ValueError(f"X must be a non-empty 2-D array (n, d), got shape {X.shape}")
-    if y.shape != (X.shape[0],):
-        raise ValueError(f"y must have shape ({X.shape[0]},) to match X, got {y.shape}")
-    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
-        raise ValueError("X and y must be finite")
-    if w0 is not None:
-        w0 = np.asarray(w0, dtype=float)
-        if w0.shape != (X.shape[1],) or not np.all(np.isfinite(w0)):
-            raise ValueError(f"w0 must be a finite vector of length d = {X.shape[1]}")
-    return X, y, w0
+    return check_instance(X, y, w0)
 
 
 def _check_betas(betas, model):
