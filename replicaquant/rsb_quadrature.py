@@ -193,9 +193,9 @@ def _inner_hermite(levels, a, beta, x, H0, s1, out):
     The tilt ``exp(x beta phi(H0 + s1 z)) ~ exp(x beta s1 <w> z)`` moves the mass to
     ``z ~ zbar = x beta s1 <w>_{H0}``, so the rule is centred there (importance shift,
     ``E f(z) = E[f(zbar + X) exp(-zbar X - zbar^2/2)]``, ``X ~ N(0, 1)``): the remaining integrand
-    is smooth on the scale ``eps/s1 >= 4`` and 20 nodes are exact to double precision even for
-    64 levels, where the unshifted 40-node rule was off by 1e-7.  One pass, shifted by the
-    heaviest tilted piece (see :func:`_inner_window`)."""
+    is smooth on the scale ``eps/s1 >= 4``: on single inner averages at ``s1 = eps/4`` (1-6 bits,
+    beta 1-1000, x 0.05-1) 20 shifted nodes err by <= 1.4e-13, the unshifted 40-node rule by up
+    to 9e-8 at 6 bits.  One pass, shifted by the heaviest tilted piece (see :func:`_inner_window`)."""
     xb = x * beta
     shift = _window(levels, xb, a, H0, s1)[2]
     zbar = xb * s1 * site_moments(levels, a, H0, beta)[1]
