@@ -733,7 +733,10 @@ def phase_zero(model: Model, *, init=None, **solve_kwargs):
     solution are not computed (``nan``), so FRSB (a Gardner instability of the ground state) is
     not tested.  ``x`` is ``0`` (``x = y*/beta``), ``complexity = Sigma(y*)``, ``q1 = Q``;
     ``transition`` is ``"discontinuous"`` (frozen states appear with ``Q - q0`` finite).
-    Otherwise (no frozen branch, or not converged) the report is not converged.
+    Otherwise (no frozen branch, or not converged) the report is not converged; its label is still
+    ``"1RSB"``, never ``"RS"``: with ``at = inf`` the RS ground state is excluded whatever the
+    1RSB search found, and the message says what is inconclusive (e.g. a Parisi ``y*`` beyond the
+    searched range).
     """
     from .phase import PhaseReport
 
@@ -744,9 +747,10 @@ def phase_zero(model: Model, *, init=None, **solve_kwargs):
     why = (f"1RSB (beta = inf): frozen states with Q - q0 = {sol.Q - sol.q0:.4g}, Parisi y* = "
            f"{sol.y:.6g} (Sigma = {sol.complexity:.2g}), e - e_RS = {sol.energy - sol.energy_rs:.3e}; "
            f"RS at = inf; replicons not computed at beta = inf (FRSB not tested)"
-           if ok else f"inconclusive at beta = inf: {sol.message}")
+           if ok else f"inconclusive at beta = inf (RS excluded: at = inf; 1RSB not located): "
+                 f"{sol.message}")
     nan = math.nan
-    return PhaseReport(label="1RSB" if ok else "RS", transition="discontinuous" if ok else None,
+    return PhaseReport(label="1RSB", transition="discontinuous" if ok else None,
                        x=0.0, free_energy=sol.energy, free_energy_rs=sol.energy_rs,
                        complexity=sol.complexity, complexity_x1=nan, at=math.inf, replicon=nan,
                        replicon_between=nan, q0=sol.q0, q1=sol.Q, gen_error=sol.gen_error,

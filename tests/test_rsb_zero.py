@@ -177,3 +177,15 @@ def test_training_error_follows_volume_law_below_rs_threshold():
     assert abs(vl.slope - 1.0) < 0.2
     rs = rq.solve_rs(m.replace(alpha=0.5), init="multi", warn=False)
     assert rs.train_error < 1e-4 < vl.train_error[vl.alphas == 0.5][0]
+
+
+def test_phase_at_beta_inf_is_never_labelled_rs():
+    """At beta = inf the RS ground state of a discrete level set is never locally stable
+    (at = inf), so even where the zero-temperature 1RSB search is inconclusive (b = 2, width 1.5,
+    alpha = 0.3: the Parisi y* lies beyond the searched range) the label must not be "RS"; the
+    report says converged=False and why."""
+    m = rq.Model.uniform(2, 1.5, alpha=0.3, beta=math.inf, lam=1e-4, noise_var=0.1)
+    ph = rq.phase(m)
+    assert ph.at == math.inf and ph.label != "RS"
+    if not ph.converged:
+        assert "inconclusive" in ph.message and "RS excluded" in ph.message
