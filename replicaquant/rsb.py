@@ -101,14 +101,10 @@ def channel_conjugates_1rsb(alpha, rho, noise_var, beta, x, m, q0, q1, chi1):
 
     ``Ahat = alpha/(1+chi1)``, ``mhat = alpha/Lam``, ``qhat0 = alpha D/Lam^2``,
     ``qhat1 = qhat0 + alpha (q1-q0)/((1+chi1) Lam)``, ``Lam = 1 + chi1 + x beta (q1-q0)``,
-    ``D = rho - 2m + q0 + noise_var``.
+    ``D = rho - 2m + q0 + noise_var`` (the compiled :func:`_channel_1rsb`, the one copy of the formulas).
     """
-    lam_ = 1.0 + chi1 + x * beta * (q1 - q0)
-    d = rho - 2.0 * m + q0 + noise_var
-    mhat = alpha / lam_
-    qhat0 = max(alpha * d / lam_ ** 2, 0.0)
-    qhat1 = qhat0 + max(alpha * (q1 - q0) / ((1.0 + chi1) * lam_), 0.0)
-    return mhat, qhat0, qhat1, alpha / (1.0 + chi1)
+    return _channel_1rsb(float(alpha), float(rho), float(noise_var), float(beta), float(x), float(m),
+                         float(q0), float(q1), float(chi1))
 
 
 def _energetic(alpha, beta, x, rho, noise_var, m, q0, q1, Q):
