@@ -4,7 +4,8 @@ Diagram: 100 x 100 (width x alpha), uniform b = 2 levels, beta = 5, lam = 1e-3, 
 rho = 1; width in [0.2, 4], alpha in [0.2, 4] (continuation along alpha, the last axis).
 
 Prints, for ``sweep(..., workers=N)`` with the default ``bidirectional=True``, with
-``bidirectional="full"`` (every backward point solved) and for the forward-only sweep: wall time,
+``bidirectional="full"`` (every backward point solved), for the forward-only sweep and (when
+``N > 1``) for the default sweep in one process (``workers=1``): wall time,
 points per second, CPU time (this process + pool workers) and the ratio against cold solving.  The cold
 baseline is the loop a user would write, ``solve_rs(model)`` (uninformed start) point by point in
 one process; it is timed on a random subset of points (default 500, seed 0) and extrapolated to
@@ -63,6 +64,12 @@ def main():
     ds_f = sweep(base, width=widths, alpha=alphas, workers=args.workers, progress=False,
                  bidirectional=False)
     t_fw, c_fw = time.perf_counter() - t0, _cpu() - c0
+    if args.workers != 1:  # the default sweep also in one process (no pool)
+        t0, c0 = time.perf_counter(), _cpu()
+        sweep(base, width=widths, alpha=alphas, workers=1, progress=False)
+        t_one, c_one = time.perf_counter() - t0, _cpu() - c0
+    else:
+        t_one, c_one = t_bi, c_bi
 
     rng = np.random.default_rng(0)
     k = min(args.subset, n_pts)
@@ -98,6 +105,8 @@ def main():
           f"CPU {c_full:7.2f} s; same branches and values as the default: {same}")
     print(f"sweep, forward only:            wall {t_fw:7.2f} s  {n_pts / t_fw:7.0f} points/s  "
           f"CPU {c_fw:7.2f} s; converged {int(ds_f['converged'].sum())}/{n_pts}")
+    print(f"sweep, bidirectional (default), 1 process: wall {t_one:7.2f} s  {n_pts / t_one:7.0f} "
+          f"points/s  CPU {c_one:7.2f} s")
     print(f"cold point-by-point solve_rs(model), 1 process, timed on {k} random points and "
           f"extrapolated to {n_pts}: wall {t_cold:7.2f} s  CPU {c_cold:7.2f} s "
           f"(mean iterations {it_cold:.2f})")
@@ -107,6 +116,7 @@ def main():
     print(f"  cold / sweep bidirectional:        wall {t_cold / t_bi:5.2f} x   CPU {c_cold / c_bi:5.2f} x")
     print(f"  cold / sweep bidirectional='full': wall {t_cold / t_full:5.2f} x   CPU {c_cold / c_full:5.2f} x")
     print(f"  cold / sweep forward only:         wall {t_cold / t_fw:5.2f} x   CPU {c_cold / c_fw:5.2f} x")
+    print(f"  cold / sweep default, 1 process:   wall {t_cold / t_one:5.2f} x   CPU {c_cold / c_one:5.2f} x")
     print(f"  cold multi / sweep bidirectional:  wall {t_multi / t_bi:5.2f} x   CPU {c_multi / c_bi:5.2f} x")
     print(f"largest |sweep - cold| over the subset (single-branch points, all fields): {worst:.2e}")
     it_sweep = float(ds["iterations_fwd"].mean() + ds["iterations_bwd"].mean())
@@ -114,10 +124,12 @@ def main():
           f"(forward {float(ds['iterations_fwd'].mean()):.2f} + backward "
           f"{float(ds['iterations_bwd'].mean()):.2f}) vs cold {it_cold:.2f}: the ideal CPU ratio "
           f"if a solve cost only its iterations is {it_cold / it_sweep:.2f}x")
-    print(f"goals (issue 14): sweep vs cold >= 3x in CPU time (here {c_cold / c_bi:.2f}x default, "
+    print(f"goals (issue 14): sweep vs cold >= 3x in CPU time (here {c_cold / c_bi:.2f}x default "
+          f"with workers={args.workers}, {c_cold / c_one:.2f}x default in 1 process, "
           f"{c_cold / c_fw:.2f}x forward only); {widths.size} x {alphas.size} diagram under 1.5 s "
-          f"wall on 2 cores (here {t_bi:.2f} s default, {t_fw:.2f} s forward only; the machine "
-          f"load average was {os.getloadavg()[0]:.1f} at the end of the run)")
+          f"wall on 2 cores (here {t_bi:.2f} s default with workers={args.workers}, {t_one:.2f} s "
+          f"in 1 process, {t_fw:.2f} s forward only; the machine load average was "
+          f"{os.getloadavg()[0]:.1f} at the end of the run)")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,12 @@ that for a whole pass inside one compiled call, with the same arithmetic as the 
   solution while the backward walk sits on it and the forward step was smooth), with
   :func:`~replicaquant.continuation.same_branch`'s definition.
 
+The reference is :func:`replicaquant.continuation.follow` (and ``hysteresis``): the walker
+takes its constants from there (``SMOOTH_RATIO``, ``SMOOTH_FLOOR``, ``JUMP_RATIO``,
+``SAME_BRANCH_RTOL/ATOL``), and ``tests/test_sweep_compiled.py::
+test_compiled_walk_is_bitwise_the_python_walk`` pins that, with the carried history and the
+higher-order start switched off, every variable of a sweep is bitwise that of the Python walk.
+
 It stops at the first point where anything else would happen in Python -- a start that
 ``solve_rs`` would refuse, an iteration that does not converge (the fallback cascade), a
 rejected or invariant-violating fixed point -- and returns how far it got; the sweep then

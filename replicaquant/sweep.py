@@ -302,6 +302,29 @@ def _phase_line(models, phase_kw: dict, names) -> dict:
 _MODEL_ONLY_AXES = ("alpha", "beta", "lam", "noise_var", "T")
 
 
+def _select(cands) -> tuple:
+    """``(selected pass, n_branches)`` at one point from the passes' solutions ``cands``: the
+    converged one of lower free energy where two converged passes differ, else the first
+    converged one, else the smallest residual."""
+    conv = [k for k, c in enumerate(cands) if c.converged]
+    if len(conv) == 2 and not _same_point(cands[0], cands[1]):
+        sel = min(conv, key=lambda k: (cands[k].free_energy, k))
+    elif conv:
+        sel = conv[0]
+    else:
+        sel = min(range(len(cands)), key=lambda k: (cands[k].residual, k))
+    return sel, _count_branches(cands)
+
+
+def _main_variables(out: dict, names, sel, n_br) -> None:
+    """The main variables (the selected pass per point), ``selected`` and ``n_branches``."""
+    idx = np.arange(len(sel))
+    for v in _MAIN_VARS:
+        out[v] = np.stack([out[f"{v}_{p}"] for p in names])[sel, idx]
+    out["selected"] = sel
+    out["n_branches"] = n_br
+
+
 def _solve_line(model: Model, fixed: tuple, cont_name: str, cont_values: tuple, numeric: bool,
                 bidirectional, solver_kwargs: dict, phase=None) -> dict:
     """Solve one line of the sweep (both passes); returns ``{variable: 1-D array}``.
@@ -333,19 +356,8 @@ def _solve_line(model: Model, fixed: tuple, cont_name: str, cont_values: tuple, 
     n_br = np.zeros(n, dtype=np.int8)
     for i in range(n):
         cands = [passes[p][i] for p in names]
-        conv = [k for k, c in enumerate(cands) if c.converged]
-        if len(conv) == 2 and not _same_point(cands[0], cands[1]):
-            sel[i] = min(conv, key=lambda k: (cands[k].free_energy, k))
-        elif conv:
-            sel[i] = conv[0]
-        else:
-            sel[i] = min(range(len(cands)), key=lambda k: (cands[k].residual, k))
-        n_br[i] = _count_branches(cands)
-    for v in _MAIN_VARS:
-        stacked = np.stack([out[f"{v}_{p}"] for p in names])
-        out[v] = stacked[sel, np.arange(n)]
-    out["selected"] = sel
-    out["n_branches"] = n_br
+        sel[i], n_br[i] = _select(cands)
+    _main_variables(out, names, sel, n_br)
     if phase is not None:
         out.update(_phase_line(models, phase[0], phase[1]))
     return out
@@ -514,15 +526,8 @@ def _compiled_line(model: Model, fixed: dict, cont_name: str, cont_values: tuple
         # a multi-start point (its solution may carry further branches): as in _solve_line
         cands = [first[p] if ends[p] == i else _solution_at(model_at(i), res[p], i)
                  for p in names]
-        sel[i] = 0
-        if len(cands) == 2 and not _same_point(cands[0], cands[1]):
-            sel[i] = min((0, 1), key=lambda k: (cands[k].free_energy, k))
-        n_br[i] = _count_branches(cands)
-    for v in _MAIN_VARS:
-        stacked = np.stack([out[f"{v}_{p}"] for p in names])
-        out[v] = stacked[sel, np.arange(n)]
-    out["selected"] = sel
-    out["n_branches"] = n_br
+        sel[i], n_br[i] = _select(cands)
+    _main_variables(out, names, sel, n_br)
     return out
 
 
