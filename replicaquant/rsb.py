@@ -517,12 +517,14 @@ def _state_x1(rs: RSSolution, t: float) -> np.ndarray:
 #: (``t ~ -g(0)``, ``g`` is linear in ``t`` there), then O(1) steps; the end ``t = 1`` needs no
 #: evaluation (``k(1) = at - 1``, see :func:`x1_roots`).  9 points (dropping 1e-6 and 1e-3) find
 #: the same roots at the bench points and in the tests, but a pair of roots born together (the
-#: dynamical line) is resolved only once it is a grid spacing apart: 11 points keep that bias
-#: of the dynamical line at ~0.01 in alpha (docs/phases.md)
+#: dynamical line) first shows as a narrow dip of ``|k|`` through zero between scan points, so
+#: every local minimum of ``|k|`` is searched by :func:`_tangency_probe` (docs/phases.md)
 _T_SCAN = (1e-9, 1e-6, 1e-4, 1e-3, 1e-2, 0.04, 0.12, 0.3, 0.55, 0.8, 0.95)
 #: bracket refinement of an ``x = 1`` root: at most this many evaluations before the fixed-``x``
 #: solver takes over from the best point
 _X1_REFINE_MAX = 30
+_X1_TANGENCY_MAX = 8   # evaluations per local minimum of |k| (golden section, early stop)
+_GOLD = 0.381966011250105  # 2 - golden ratio
 
 
 def _logit(t):
@@ -540,8 +542,8 @@ def x1_roots(model: Model, rs: RSSolution, *, t_grid=None, collapse_tol: float =
     ``F_q1 - q1 ~ at (q1 - q0) - (q1 - q0)``, so ``k(1) = at - 1`` is known without an
     evaluation (the RS replicon).  ``k`` is tabulated on :data:`_T_SCAN` (11 points, dense where
     frozen states sit, ``t << 1``); every sign change (the last interval ends at ``t = 1``) and
-    every near-tangency (a local minimum of ``|k|`` whose parabola through its neighbours in
-    ``logit t`` crosses zero: two close roots about to appear) is refined by the Illinois method
+    every near-tangency (a local minimum of ``|k|`` between scan points where a golden-section
+    search, :func:`_tangency_probe`, finds ``k`` changing sign: two close roots just born) is refined by the Illinois method
     until the *full* state has residual ``< tol``, the fixed-``x`` solver taking over only if
     that fails.  ``k(t_min) > 0`` (``g > 0`` down to ``chi1 ~ 0``) is a frozen root at
     ``t < t_min``, solved from ``t_min``.  Returns ``(solutions, n_evaluations)`` (every map
@@ -549,8 +551,9 @@ def x1_roots(model: Model, rs: RSSolution, *, t_grid=None, collapse_tol: float =
     """
     if rs.chi <= 0.0:
         return [], 0
-    opts = {k: v for k, v in opts.items() if k != "counter"}
-    tol = opts.get("tol", 1e-10)
+    opts = {**_search_opts(opts), **{k: v for k, v in opts.items() if k != "counter"}}
+    opts.pop("collapse_tol", None)
+    tol = opts["tol"]
     rsmap = RSB1Map(model, 1.0)
     scale = max(rs.Q - rs.q, 1e-300)
     n_extra = 0
@@ -575,17 +578,7 @@ def x1_roots(model: Model, rs: RSSolution, *, t_grid=None, collapse_tol: float =
         a, b, c = vs[i - 1], vs[i], vs[i + 1]
         if not (a * b > 0.0 and b * c > 0.0 and abs(b) < abs(a) and abs(b) < abs(c)):
             continue
-        u = [_logit(us[j]) for j in (i - 1, i, i + 1)]
-        d1, d2 = (b - a) / (u[1] - u[0]), (c - b) / (u[2] - u[1])
-        curv = (d2 - d1) / (u[2] - u[0])
-        if curv == 0.0:
-            continue
-        uv = 0.5 * (u[0] + u[1]) - d1 / (2.0 * curv)  # vertex of the parabola
-        pv = b + d1 * (uv - u[1]) + curv * (uv - u[0]) * (uv - u[1])
-        if pv * b >= 0.0 or not (u[0] < uv < u[2]):
-            continue
-        tv = 1.0 / (1.0 + math.exp(-uv))
-        kv = k(tv)[0]
+        tv, kv = _tangency_probe(k, us[i - 1], us[i], us[i + 1], a, b, c)
         if kv * b < 0.0:
             lo, hi = (i - 1, i) if tv < us[i] else (i, i + 1)
             brackets.append((us[lo], vs[lo], tv, kv))
@@ -607,6 +600,59 @@ def x1_roots(model: Model, rs: RSSolution, *, t_grid=None, collapse_tol: float =
         if s.converged and s.rsb and not any(_same_point(s.state, o.state) for o in sols):
             sols.append(s)
     return sols, rsmap.evaluations + n_extra
+
+
+def _tangency_probe(k, t0, t1, t2, k0, k1, k2):
+    """Look for a sign change of ``k`` near a local minimum of ``|k|`` at the scan point ``t1``
+    (neighbours ``t0 < t1 < t2`` with ``k`` of one sign): two roots born in a saddle-node
+    (the dynamical line) first show up as a narrow dip of ``|k|`` through zero between scan
+    points.  The continuous extremum of ``k`` lies in ``(t0, t2)``; it is located by a golden
+    section in ``logit t`` started at the vertex of the parabola through the three points,
+    stopped as soon as ``k`` changes sign, after :data:`_X1_TANGENCY_MAX` evaluations at most.
+    Returns ``(t, k(t))`` of the last probe with a sign change, else of the best probe."""
+    sgn = 1.0 if k1 > 0.0 else -1.0
+    u0, u1, u2 = _logit(t0), _logit(t1), _logit(t2)
+    d1, d2 = (k1 - k0) / (u1 - u0), (k2 - k1) / (u2 - u1)
+    curv = (d2 - d1) / (u2 - u0)
+    uv = 0.5 * (u0 + u1) - d1 / (2.0 * curv) if curv != 0.0 else u1
+    if not (u0 < uv < u2):
+        uv = u1
+    best_t, best_k = t1, k1
+
+    def probe(u):
+        nonlocal best_t, best_k
+        t = 1.0 / (1.0 + math.exp(-u))
+        kt = k(t)[0]
+        if kt * sgn < best_k * sgn:
+            best_t, best_k = t, kt
+        return kt * sgn  # minimise: <= 0 means a sign change
+
+    lo, hi = u0, u2
+    fv = probe(uv)
+    n = 1
+    if fv <= 0.0:
+        return best_t, best_k
+    xm, fm = (uv, fv) if fv < k1 * sgn else (u1, k1 * sgn)
+    while n < _X1_TANGENCY_MAX:  # golden section on [lo, hi] around the best point xm
+        if xm - lo > hi - xm:
+            xn = xm - _GOLD * (xm - lo)
+        else:
+            xn = xm + _GOLD * (hi - xm)
+        fn = probe(xn)
+        n += 1
+        if fn <= 0.0:
+            break
+        if fn < fm:
+            if xn < xm:
+                hi = xm
+            else:
+                lo = xm
+            xm, fm = xn, fn
+        elif xn < xm:
+            lo = xn
+        else:
+            hi = xn
+    return best_t, best_k
 
 
 def _illinois_root(k, ta, fa, tb, fb, tol):

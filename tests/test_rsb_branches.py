@@ -221,3 +221,26 @@ def test_one_bit_beyond_at_frozen_branch_fold_small_x():
     assert abs(fn["f_rest"](*base, mhat, qhat0, qhat1, Ahat) - Phi - sol.free_energy) < 2e-7
     near = follow_branch(M, sol, [sol.x * 1.1]) + follow_branch(M, sol, [sol.x * 0.9])
     assert len(near) == 2 and all(s.free_energy < sol.free_energy for s in near)
+
+
+@pytest.mark.parametrize("alpha", [0.40, 0.41, 0.42])
+def test_x1_roots_resolve_a_pair_born_between_scan_points(alpha):
+    """Just above the dynamical line the two new x = 1 roots are born together (saddle-node)
+    inside one interval of the 11-point scan of k(t) (b = 2, width 1.5, beta = 100: k > 0 only
+    on t in ~[0.003, 0.006] at alpha = 0.41, between the scan points 1e-3 and 1e-2).  Independent
+    route: a dense 300-point scan of the same one-variable function k(t) on [1e-4, 0.99]; the
+    roots exist iff that scan changes sign (no tolerance: a sign test; the dense scan resolves
+    the positive window, ~100 points wide in log t at alpha >= 0.41, none at 0.40)."""
+    from replicaquant import rsb
+    from replicaquant.rs import solve_rs
+    m = Model.uniform(2, 1.5, alpha=alpha, beta=100.0, lam=1e-4, noise_var=0.1)
+    rs = solve_rs(m, init="multi", warn=False)
+    mp = rsb.RSB1Map(m, 1.0)
+
+    def k(t):
+        s = rsb._state_x1(rs, t)
+        return (mp(s)[2] - s[2]) / (rs.Q - rs.q) / (1.0 - t)
+
+    dense = np.array([k(t) for t in np.geomspace(1e-4, 0.99, 300)])
+    roots, _ = rsb.x1_roots(m, rs)
+    assert (len(roots) >= 2) == bool((dense > 0).any())
