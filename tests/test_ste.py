@@ -403,7 +403,8 @@ def test_cli_ste_json_and_bad_input(monkeypatch, capsys):
 def test_figure_quick(tmp_path):
     from replicaquant.figures import ste_dynamics
     paths = ste_dynamics.make(tmp_path, quick=True)
-    assert [p.name for p in paths] == ["ste_dynamics.png", "ste_dynamics.txt"]
+    # every figure writes its image, its caption and the data it draws (figure claims protocol)
+    assert [p.name for p in paths] == ["ste_dynamics.png", "ste_dynamics.txt", "ste_dynamics.json"]
     assert "plateau" in paths[1].read_text()
 
 
