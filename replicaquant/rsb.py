@@ -656,32 +656,23 @@ def _tangency_probe(k, t0, t1, t2, k0, k1, k2):
 
 
 def _illinois_root(k, ta, fa, tb, fb, tol):
-    """Root of ``k`` in the bracket ``[ta, tb]`` by the Illinois method, stopped when the full
-    state's residual (second value of ``k``) is below ``tol``.  Returns ``(t, converged, residual)``; an
-    end with ``t = 1`` (``k(1) = at - 1``) is never evaluated."""
-    best_t, best_r = (ta if abs(fa) < abs(fb) else tb), math.inf
-    side = 0
-    for _ in range(_X1_REFINE_MAX):
-        t = (ta * fb - tb * fa) / (fb - fa)
-        if not (min(ta, tb) < t < max(ta, tb)):
-            t = 0.5 * (ta + tb)
-        ft, res = k(t)
-        if res < best_r:
-            best_t, best_r = t, res
-        if res < tol:
-            return t, True, res
-        if ft * fb < 0.0:
-            ta, fa = tb, fb
-            side_new = 0
-        else:
-            side_new = 1
-            if side == 1:
-                fa *= 0.5
-        tb, fb = t, ft
-        side = side_new
-        if abs(tb - ta) <= 4e-16 * max(abs(ta), abs(tb)):
-            break
-    return best_t, False, best_r
+    """Root of ``k`` in the bracket ``[ta, tb]`` by :func:`_illinois`, stopped when the full
+    state's residual (second value of ``k``) is below ``tol``.  Returns ``(t, converged, residual)``
+    (else the evaluated point of smallest residual); an end with ``t = 1`` (``k(1) = at - 1``) is
+    never evaluated."""
+    best = [ta if abs(fa) < abs(fb) else tb, math.inf]
+
+    def value(t):
+        kt, res = k(t)
+        if res < best[1]:
+            best[0], best[1] = t, res
+        return kt
+
+    t, _ = _illinois(value, ta, fa, tb, fb, 0.0, max_iter=_X1_REFINE_MAX, rtol=4e-16,
+                     done=lambda: best[1] < tol)
+    if best[1] < tol:
+        return t, True, best[1]
+    return best[0], False, best[1]
 
 
 def _same_point(a, b, rtol=1e-6, atol=1e-9) -> bool:
@@ -1049,9 +1040,11 @@ def _hermite_gain(xa, sa, da, xb, sb, db, beta, n=16):
     return float(0.5 * h * np.sum(w * sig / (beta * x * x)))
 
 
-def _illinois(f, a, fa, b, fb, xtol, max_iter=100):
+def _illinois(f, a, fa, b, fb, xtol, max_iter=100, rtol=0.0, done=None):
     """Root of ``f`` in ``[a, b]`` (``fa fb <= 0``) by the Illinois variant of regula falsi
     (superlinear, always bracketed).  ``f`` may return ``None`` (cannot be evaluated there).
+    Stops when the bracket is narrower than ``max(xtol, rtol max(|a|, |b|))`` or, after an
+    evaluation, when ``done()`` is true (a caller's own criterion, e.g. a residual).
     Returns ``(root, None)`` -- the root is an evaluated point -- or ``(None, x_failed)``."""
     if fa == 0.0:
         return a, None
@@ -1066,7 +1059,8 @@ def _illinois(f, a, fa, b, fb, xtol, max_iter=100):
         fc = f(c)
         if fc is None:
             return None, c
-        if fc == 0.0 or (c_prev is not None and abs(c - c_prev) < 0.5 * xtol):
+        if (fc == 0.0 or (c_prev is not None and abs(c - c_prev) < 0.5 * xtol)
+                or (done is not None and done())):
             return c, None
         c_prev = c
         if fc * fb < 0:
@@ -1078,7 +1072,7 @@ def _illinois(f, a, fa, b, fb, xtol, max_iter=100):
                 fa *= 0.5
         b, fb = c, fc
         side = side_new
-        if abs(b - a) < xtol:
+        if abs(b - a) < xtol or abs(b - a) <= rtol * max(abs(a), abs(b)):
             return b, None
     return b, None
 
