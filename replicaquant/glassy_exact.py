@@ -50,6 +50,7 @@ from numba import njit
 
 from ._validation import check_instance, check_int, check_real
 from .errors import ResourceError
+from .groundstate import _cv_mean as _cv_regression, weighted_fit
 from .model import Model
 
 __all__ = ["ExactGibbs", "exact_gibbs", "exact_gibbs_work", "ExactGibbsScan", "exact_gibbs_scan",
@@ -480,14 +481,7 @@ def extrapolate(ds, mean, se, *, order: int = 1, alpha_shift=None) -> Extrapolat
         names.append("s")
     if ds.size < len(cols):
         raise ValueError(f"need at least {len(cols)} dimensions for this fit, got {ds.size}")
-    A = np.column_stack(cols) / se[:, None]
-    rhs = mean / se
-    coef, *_ = np.linalg.lstsq(A, rhs, rcond=None)
-    cov = np.linalg.inv(A.T @ A)
-    dof = ds.size - len(cols)
-    chi2 = float(np.sum((A @ coef - rhs) ** 2))
-    if dof > 0 and chi2 / dof > 1.0:
-        cov = cov * (chi2 / dof)
+    coef, cov, chi2, dof = weighted_fit(cols, mean, se)
     return Extrapolation(value=float(coef[0]), se=float(math.sqrt(cov[0, 0])), order=order,
                          coef={k: float(v) for k, v in zip(names, coef)}, cov=cov, chi2=chi2,
                          dof=int(dof), ds=ds)
@@ -619,12 +613,7 @@ def _cv_mean(v, C):
     plain = float(v.std(ddof=1) / math.sqrt(N))
     if C is None or N <= C.shape[1] + 2:
         return float(v.mean()), plain
-    Cc = C - C.mean(axis=0)
-    coef, *_ = np.linalg.lstsq(Cc, v - v.mean(), rcond=None)
-    u = v - C @ coef
-    dof = N - 1 - C.shape[1]
-    se = float(math.sqrt(np.sum((u - u.mean()) ** 2) / dof / N))
-    return float(u.mean()), se
+    return _cv_regression(v, C, np.zeros(C.shape[1]))
 
 
 def exact_gibbs_scan(model: Model, ds, *, instances: int = 64, seed: int = 0, betas=None,

@@ -538,20 +538,27 @@ def extrapolate_inv_d(ds, mean, sem) -> tuple[float, float]:
     return float(coef[0]), float(math.sqrt(cov[0, 0]))
 
 
-def _weighted_line_fit(x, y, s):
-    """Weighted least squares ``y ~ c0 + c1 x`` with weights ``1/s^2``.
+def weighted_fit(cols, y, s):
+    """Weighted least squares ``y ~ sum_j c_j cols[j]`` with weights ``1/s^2``.
 
-    Returns ``(coef, cov)``; ``cov = (A^T A)^-1`` inflated by ``max(1, chi2/dof)`` when
-    ``dof = n - 2 > 0`` (scatter beyond the error bars widens them, never narrows).
+    Returns ``(coef, cov, chi2, dof)``; ``cov = (A^T A)^-1`` inflated by ``max(1, chi2/dof)``
+    when ``dof = n - len(cols) > 0`` (scatter beyond the error bars widens them, never narrows).
+    Used by the 1/d extrapolations here and in :mod:`replicaquant.glassy_exact`.
     """
-    A = np.column_stack([np.ones_like(x), x]) / s[:, None]
+    A = np.column_stack(cols) / s[:, None]
     rhs = y / s
     coef, *_ = np.linalg.lstsq(A, rhs, rcond=None)
     cov = np.linalg.inv(A.T @ A)
-    dof = x.size - 2
+    dof = y.size - len(cols)
+    chi2 = float(np.sum((A @ coef - rhs) ** 2))
     if dof > 0:
-        chi2 = float(np.sum((A @ coef - rhs) ** 2))
         cov = cov * max(1.0, chi2 / dof)
+    return coef, cov, chi2, dof
+
+
+def _weighted_line_fit(x, y, s):
+    """:func:`weighted_fit` of ``y ~ c0 + c1 x``; returns ``(coef, cov)``."""
+    coef, cov, _, _ = weighted_fit([np.ones_like(x), x], y, s)
     return coef, cov
 
 
