@@ -186,8 +186,9 @@ def _continued(model: Model, near: PhaseReport, solve_kwargs: dict) -> RSB1Solut
     rs = solve_rs(model, init="multi", warn=False)
     if not rs.converged:
         return None
-    roots, n_x1 = x1_roots(model, rs, **_search_opts(solve_kwargs))
-    ev = {"x1_roots": int(n_x1), "walk": 0, "polish": 0}
+    counts = {}
+    roots, _ = x1_roots(model, rs, counts=counts, **_search_opts(solve_kwargs))
+    ev = {"x1_roots": counts["full"], "walk": 0, "polish": 0, "coarse": counts["coarse"]}
     if len(roots) != len(prev.branches):
         return None  # a branch appeared or vanished between the two points
     branches = []

@@ -32,6 +32,16 @@ _GH_N = 20         # shifted Gauss-Hermite rule (unresolved s1; see _inner_hermi
 _GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(_GH_N)
 _GH_W = _GH_W / math.sqrt(2.0 * math.pi)
 _GH_LOGW = np.log(_GH_W)
+#: the *coarse* rules (``coarse=True``): 4 Gauss-Legendre nodes per panel and 10 shifted
+#: Gauss-Hermite nodes on the same grids: 3-4x cheaper, ~1e-6 relative error (bounded by
+#: tests/test_rsb_quadrature.py).  Used only where a sign or a start is needed, never for a
+#: reported result (``rsb.x1_roots``, ``rsb._newton_walk``)
+_GC_N = 4
+_GC_X, _GC_W = np.polynomial.legendre.leggauss(_GC_N)
+_GC_LOGW = np.log(_GC_W)
+_GHC_N = 10
+_GHC_X, _GHC_W = np.polynomial.hermite_e.hermegauss(_GHC_N)
+_GHC_LOGW = np.log(_GHC_W / math.sqrt(2.0 * math.pi))
 _L_OUT = 9.0       # outer support mu +- 9 sig0 (same as quadrature._L): P(|z| > 9) = 2e-19
 _L_IN = 8.0        # inner window: +- 8 std around every non-negligible tilted piece (1.3e-15)
 _PIECE_CUT = 46.0  # tilted pieces lighter than exp(-46) of the heaviest are dropped
@@ -83,11 +93,14 @@ def _uniform(buf, nb, lo, hi, step):
 
 
 @njit(cache=True)
-def _panel_nodes(grid):
-    """Gauss-Legendre nodes and log-weights of the panels of ``grid`` (empty panels skipped)."""
+def _panel_nodes(grid, coarse=False):
+    """Gauss-Legendre nodes and log-weights of the panels of ``grid`` (empty panels skipped;
+    ``coarse``: the 4-node rule)."""
+    gx, glw = (_GC_X, _GC_LOGW) if coarse else (_GL_X, _GL_LOGW)
+    ng = gx.size
     npan = grid.size - 1
-    h = np.empty(npan * _GL_N)
-    lw = np.empty(npan * _GL_N)
+    h = np.empty(npan * ng)
+    lw = np.empty(npan * ng)
     n = 0
     span = grid[-1] - grid[0]
     for ip in range(npan):
@@ -96,9 +109,9 @@ def _panel_nodes(grid):
             continue
         mid = 0.5 * (grid[ip + 1] + grid[ip])
         lh = math.log(half)
-        for g in range(_GL_N):
-            h[n] = mid + half * _GL_X[g]
-            lw[n] = lh + _GL_LOGW[g]
+        for g in range(ng):
+            h[n] = mid + half * gx[g]
+            lw[n] = lh + glw[g]
             n += 1
     return h[:n], lw[:n]
 
@@ -185,7 +198,7 @@ def _inner_point(levels, a, beta, x, H0, out):
 
 
 @njit(cache=True)
-def _inner_hermite(levels, a, beta, x, H0, s1, out):
+def _inner_hermite(levels, a, beta, x, H0, s1, out, coarse=False):
     """Inner average by Gauss-Hermite (smooth regime ``s1 << eps``): fills ``out[0:7]`` with
     ``ln N, <<phi>>, <<w>>, <<<w>^2>>, <<<w^2>>>, <<bvar>>, <<bvar^2>>``,
     ``N = E_z1 exp(x beta phi)``.
@@ -195,7 +208,9 @@ def _inner_hermite(levels, a, beta, x, H0, s1, out):
     ``E f(z) = E[f(zbar + X) exp(-zbar X - zbar^2/2)]``, ``X ~ N(0, 1)``): the remaining integrand
     is smooth on the scale ``eps/s1 >= 4``: on single inner averages at ``s1 = eps/4`` (1-6 bits,
     beta 1-1000, x 0.05-1) 20 shifted nodes err by <= 1.4e-13, the unshifted 40-node rule by up
-    to 9e-8 at 6 bits.  One pass, shifted by the heaviest tilted piece (see :func:`_inner_window`)."""
+    to 9e-8 at 6 bits.  One pass, shifted by the heaviest tilted piece (see :func:`_inner_window`).
+    ``coarse``: 10 shifted nodes."""
+    gx, glw = (_GHC_X, _GHC_LOGW) if coarse else (_GH_X, _GH_LOGW)
     xb = x * beta
     shift = _window(levels, xb, a, H0, s1)[2]
     zbar = xb * s1 * site_moments(levels, a, H0, beta)[1]
@@ -206,9 +221,9 @@ def _inner_hermite(levels, a, beta, x, H0, s1, out):
     a3 = 0.0
     a4 = 0.0
     a5 = 0.0
-    for g in range(_GH_N):
-        p, mn, sc, bv = site_moments(levels, a, H0 + s1 * (zbar + _GH_X[g]), beta)
-        e = math.exp(_GH_LOGW[g] - zbar * (_GH_X[g] + 0.5 * zbar) + xb * p - shift)
+    for g in range(gx.size):
+        p, mn, sc, bv = site_moments(levels, a, H0 + s1 * (zbar + gx[g]), beta)
+        e = math.exp(glw[g] - zbar * (gx[g] + 0.5 * zbar) + xb * p - shift)
         s += e
         a0 += e * p
         a1 += e * mn
@@ -297,7 +312,7 @@ def _inner_window(gh, gt, gval, H0, s1, zlo, zhi, shift, mant, expo, out):
 
 
 @njit(cache=True)
-def _global_grid(levels, a, beta, x, lo, hi, s1):
+def _global_grid(levels, a, beta, x, lo, hi, s1, coarse=False):
     """Kernel values on one panel grid in ``h`` covering every inner window of ``H0 in [lo, hi]``:
     step ``_STEP_IN s1`` (the Gaussian kernel) plus graded points at every threshold (core width
     ``eps_k``, exponential tails ``1/(beta dc_k)``) while they are finer than that step.
@@ -314,7 +329,7 @@ def _global_grid(levels, a, beta, x, lo, hi, s1):
         eps, eps_pair = step_widths(levels, a, beta, i)
         nb = _graded(buf, nb, theta, eps, step, glo, ghi, 0.0, 0)
         nb = _graded(buf, nb, theta, eps_pair, step, glo, ghi, 0.0, 5)
-    gh, glw = _panel_nodes(np.sort(buf[:nb]))
+    gh, glw = _panel_nodes(np.sort(buf[:nb]), coarse)
     gval = np.empty((6, gh.size))
     for i in range(gh.size):
         p, mn, sc, bv = site_moments(levels, a, gh[i], beta)
@@ -333,7 +348,7 @@ def _global_grid(levels, a, beta, x, lo, hi, s1):
 
 
 @njit(cache=True)
-def _outer_average(levels, a, beta, x, mu, sig0, s1, w0, weight, acc):
+def _outer_average(levels, a, beta, x, mu, sig0, s1, w0, weight, acc, coarse=False):
     """Add ``weight * E_H0[...]`` of the inner averages to ``acc[0:9]`` (see ``_N_OUT``).
 
     Symmetric levels and ``mu = 0``: every accumulated quantity is even in ``H0`` (``<<w>>`` is
@@ -346,7 +361,7 @@ def _outer_average(levels, a, beta, x, mu, sig0, s1, w0, weight, acc):
         if s1 <= _S1_TINY * (1.0 + abs(mu)):
             _inner_point(levels, a, beta, x, mu, tmp)
         else:
-            _inner_hermite(levels, a, beta, x, mu, s1, tmp)
+            _inner_hermite(levels, a, beta, x, mu, s1, tmp, coarse)
         _accumulate(acc, weight, 1.0, tmp, w0, xb)
         return
     grid = _outer_grid(levels, a, beta, x, mu, sig0, s1, resolved)
@@ -356,9 +371,9 @@ def _outer_average(levels, a, beta, x, mu, sig0, s1, w0, weight, acc):
         grid = np.sort(np.concatenate((np.zeros(1), np.abs(grid))))
         lo = 0.0
         weight = 2.0 * weight
-    oh, olw = _panel_nodes(grid)
+    oh, olw = _panel_nodes(grid, coarse)
     if resolved:
-        gh, gt, gval = _global_grid(levels, a, beta, x, lo, mu + _L_OUT * sig0, s1)
+        gh, gt, gval = _global_grid(levels, a, beta, x, lo, mu + _L_OUT * sig0, s1, coarse)
         mant = np.empty(gh.size)
         expo = np.empty(gh.size, np.int64)
     ls1 = math.log(s1) if s1 > 0.0 else 0.0
@@ -374,7 +389,7 @@ def _outer_average(levels, a, beta, x, mu, sig0, s1, w0, weight, acc):
             zlo, zhi, wmax = _window(levels, xb, a, H0, s1)
             _inner_window(gh, gt, gval, H0, s1, zlo, zhi, wmax + ls1, mant, expo, tmp)
         else:
-            _inner_hermite(levels, a, beta, x, H0, s1, tmp)
+            _inner_hermite(levels, a, beta, x, H0, s1, tmp, coarse)
         _accumulate(acc, weight, wo, tmp, w0, xb)
 
 
@@ -395,24 +410,26 @@ def _accumulate(acc, weight, wo, tmp, w0, xb):
 
 
 @njit(cache=True)
-def prior_side_1rsb_full(levels, a, beta, x, mhat, qhat0, qhat1, t_values, t_probs, gauss_rho):
+def prior_side_1rsb_full(levels, a, beta, x, mhat, qhat0, qhat1, t_values, t_probs, gauss_rho,
+                         coarse=False):
     """:func:`prior_side_1rsb` plus the two averages of the 1RSB replicons.
 
     Returns ``[Phi, m, q0, q1, Q, chi1, E<<phi>>, E<<bvar^2>>, E[(d<<w>>/dH0)^2]]`` with
     ``bvar = beta Var_h(w)`` and ``d<<w>>/dH0 = <<bvar>> + x beta (<<<w>^2>> - <<w>>^2)`` (the
     response of a state-averaged mean to the field shared by all states; see
-    :mod:`replicaquant.derivations.rsb1_replicon`).
+    :mod:`replicaquant.derivations.rsb1_replicon`).  ``coarse``: the same grids with the coarse
+    rules (4 Gauss-Legendre nodes per panel, 10 Gauss-Hermite nodes; ~1e-6 relative).
     """
     s1 = math.sqrt(max(qhat1 - qhat0, 0.0))
     acc = np.zeros(_N_OUT)
     if gauss_rho > 0.0:
         sig0 = math.sqrt(mhat * mhat * gauss_rho + qhat0)
-        _outer_average(levels, a, beta, x, 0.0, sig0, s1, 0.0, 1.0, acc)
+        _outer_average(levels, a, beta, x, 0.0, sig0, s1, 0.0, 1.0, acc, coarse)
     else:
         sig0 = math.sqrt(max(qhat0, 0.0))
         for j in range(t_values.size):
             _outer_average(levels, a, beta, x, mhat * t_values[j], sig0, s1, t_values[j],
-                           t_probs[j], acc)
+                           t_probs[j], acc, coarse)
     out = np.empty(9)
     out[0] = acc[0] / (x * beta)
     out[2] = acc[2]
