@@ -50,7 +50,10 @@ The outer ``H0`` average uses ``breakpoints`` panels when ``s1`` is unresolved; 
 unit-``sig0`` panels plus a step-``2 s1`` grid over the region where the inner window straddles a
 threshold, graded breakpoints (width ``eps_k/x``) where two tilted pieces exchange dominance, and
 graded points in the exponential tails of the steps.  For symmetric levels and a centred field
-only ``H0 >= 0`` is integrated (all accumulated quantities are even).  ``tests/test_rsb.py`` and
+only ``H0 >= 0`` is integrated (all accumulated quantities are even).  ``RSB1Map(coarse=True)``
+runs the same grids with 4 Gauss-Legendre nodes per panel (~1e-6 relative, 3-4x cheaper): the
+``x = 1`` scan and the start of the ``x*`` search use it, every returned state is a full-rule
+evaluation.  ``tests/test_rsb.py`` and
 ``tests/test_rsb_quadrature.py`` check all this against brute-force double grids.
 """
 from __future__ import annotations
@@ -960,8 +963,14 @@ _NEWTON_DX0 = 0.2
 _NEWTON_DX = 0.3
 _NEWTON_MAX = 40
 #: the quasi-Newton search runs on the coarse quadrature until the (coarse) state residual is
-#: below this, i.e. a few times the coarse error (~1e-6); the full rules take over from there
-_NEWTON_COARSE_RES = 1e-5
+#: below this (or half of _NEWTON_MAX steps were coarse); the full rules take over from there.
+#: (1e-5 / 1e-6 / 1e-7 and the x-step condition on or off: 65-69 full-map equivalents over the
+#: six bench points, the same x* to 1e-9)
+_NEWTON_COARSE_RES = 1e-6
+_NEWTON_COARSE_DX = 1e-4   # ... and the last x step below this (else x is still far from x*)
+#: forward-difference step of the coarse Jacobian: the coarse map's error jumps by ~1e-7 where
+#: its panel counts change, which a 1e-6 step would turn into O(0.1) Jacobian errors
+_FD_STEP_COARSE = 1e-4
 
 
 def _augmented(model, base, z):
@@ -982,12 +991,13 @@ def _newton_walk(model, rs, start, opts, *, x_min, x_tol, ev):
 
     Unknowns ``z = (m, q0, q1, chi1, x)``, equations ``F(s; x) = s`` and ``Sigma(s, x) = 0``
     (:func:`_augmented`): every map evaluation moves the state *and* ``x``.  The Jacobian is
-    built once at the ``x = 1`` root by forward differences (5 evaluations) and then updated by
-    Broyden's rule.  Until the residual falls below :data:`_NEWTON_COARSE_RES` the map uses the
-    coarse quadrature (``RSB1Map(coarse=True)``: the differences, and the steps far from the
-    answer); then the residual is re-evaluated with the full rules at the same point and the
-    iteration goes on with them, so convergence is judged on full-rule evaluations only (the
-    last ``x`` step computed from a full residual); a step changes ``x`` by at most the trust radius (``_NEWTON_DX0``, adapted
+    built once at the ``x = 1`` root by forward differences and then updated by Broyden's rule.
+    Until the residual falls below :data:`_NEWTON_COARSE_RES` and the ``x`` step below
+    :data:`_NEWTON_COARSE_DX`, the map uses the coarse quadrature (``RSB1Map(coarse=True)``; the
+    Jacobian costs 6 coarse evaluations: the start's residual and 5 differences); then the
+    residual is re-evaluated with the full rules at the same point and the iteration goes on with
+    them, so convergence is judged on full-rule evaluations only (the last ``x`` step computed
+    from a full residual).  A step changes ``x`` by at most the trust radius (``_NEWTON_DX0``, adapted
     to how well the linear model predicted the last step, at most ``_NEWTON_DX``) and keeps it in
     ``[max(x_min, x/2), 1]`` and the state feasible.  Stops when the undamped residual is below
     ``opts['tol']`` and the last ``x`` step below ``x_tol`` (quadratic convergence: the ``x``
@@ -1008,10 +1018,11 @@ def _newton_walk(model, rs, start, opts, *, x_min, x_tol, ev):
     z = np.append(start.state, x0)
     sig1 = float(start.complexity)
     r = _augmented(model, cbase, z)[0]  # the coarse residual at the start (differences need it)
-    J = _fd_jacobian(model, cbase, z, r)
+    J = _fd_jacobian(model, cbase, z, r, _FD_STEP_COARSE)
     ev["coarse"] = ev.get("coarse", 0) + 6
     coarse = True
     r_full = False  # was the r of the step just taken a full-rule one?
+    n_steps = 0
     radius = _NEWTON_DX0
     # total dSigma/dx on the branch at the start: d/dx of Sigma along ds/dx = -(R_s)^-1 R_x
     dsig1 = _total_dsigma(J)
@@ -1059,7 +1070,9 @@ def _newton_walk(model, rs, start, opts, *, x_min, x_tol, ev):
         stepped_full = r_full
         z, r = zn, rn
         res = residual_norm(z[:4], z[:4] + r[:4])
-        if coarse and res < _NEWTON_COARSE_RES:  # switch to the full rules at this point
+        n_steps += 1
+        if coarse and ((res < _NEWTON_COARSE_RES and abs(step[4]) < _NEWTON_COARSE_DX)
+                       or n_steps >= _NEWTON_MAX // 2):  # switch to the full rules here
             r, rm = _augmented(model, base, z)
             ev["walk"] += 1
             if not np.all(np.isfinite(r)):
@@ -1097,12 +1110,12 @@ def _clip_chi1(z, zn):
     return zn
 
 
-def _fd_jacobian(model, base, z, r):
+def _fd_jacobian(model, base, z, r, step=None):
     """Forward-difference Jacobian of :func:`_augmented` at ``z`` (``r`` its value there; five
     evaluations; ``m`` and ``x`` are stepped downwards to stay feasible and ``x <= 1``)."""
     J = np.empty((5, 5))
     for j in range(5):
-        h = _FD_STEP * max(1.0, abs(z[j]))
+        h = (_FD_STEP if step is None else step) * max(1.0, abs(z[j]))
         if j in (0, 4):
             h = -h
         zp = z.copy()
