@@ -6,7 +6,9 @@ parameters, the prior side ``prior_side_1rsb_full`` (the whole nested quadrature
 evaluation) is timed, and so are a few ``x1_roots``-type states of the same model (``x = 1``,
 ``q1 = Q - t (Q - q_RS)`` between ``q_RS`` and ``Q``, ``chi1 = t chi_RS``).  Next to each time is
 that of one RS prior-side evaluation of the same model (``quadrature.gauss_expect`` at the RS
-solution's conjugates) measured in the same run, and the ratio.  Each time is the minimum over
+solution's conjugates) measured in the same run, and the ratio; then the same map with the
+coarse rules (``coarse=True``: 4 Gauss-Legendre nodes per panel, used by the ``x = 1`` scan and
+the start of the ``x*`` search) and the ratio full / coarse.  Each time is the minimum over
 ``N`` blocks of repeated calls (the machine is shared: read ratios, not absolute times).  No
 timing is asserted anywhere.
 """
@@ -66,8 +68,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5, help="timing blocks per entry (minimum)")
     args = ap.parse_args(argv)
-    print(f"{'point':36s} {'state':>14s} {'s1':>8s} {'ms/map':>8s} {'ms/RS':>8s} {'ratio':>7s}")
-    ratios = []
+    print(f"{'point':36s} {'state':>14s} {'s1':>8s} {'ms/map':>8s} {'ms/RS':>8s} {'ratio':>7s} "
+          f"{'ms/crs':>8s} {'full/crs':>8s}")
+    ratios, speedups = [], []
     for label, model in POINTS:
         sol = solve_1rsb(model, warn=False)
         rs, rs_call = _rs_prior(model)
@@ -79,10 +82,14 @@ def main(argv=None) -> int:
         for name, x, st in states:
             pargs, ds = _prior_args(model, x, st)
             t_map = _time(lambda: prior_side_1rsb_full(*pargs), args.repeat)
+            t_crs = _time(lambda: prior_side_1rsb_full(*pargs, True), args.repeat)
             ratios.append(t_map / t_rs)
+            speedups.append(t_map / t_crs)
             print(f"{label:36s} {name:>14s} {math.sqrt(max(ds, 0.0)):8.4f} {1e3 * t_map:8.3f} "
-                  f"{1e3 * t_rs:8.4f} {t_map / t_rs:7.0f}")
-    print(f"median ratio (one 1RSB map / one RS prior side) = {statistics.median(ratios):.0f}")
+                  f"{1e3 * t_rs:8.4f} {t_map / t_rs:7.0f} {1e3 * t_crs:8.3f} {t_map / t_crs:8.2f}")
+    print(f"median ratio (one 1RSB map / one RS prior side) = {statistics.median(ratios):.0f}; "
+          f"coarse rules {min(speedups):.2f}-{max(speedups):.2f}x cheaper (median "
+          f"{statistics.median(speedups):.2f}x)")
     return 0
 
 
