@@ -361,9 +361,11 @@ class RSB1Solution(RSB1Record):
     branches : tuple of RSB1Branch
         Every nontrivial branch found by the search (empty for fixed-``x`` solves).
     evaluations : dict
-        Map evaluations by phase of :func:`solve_1rsb`: ``x1_roots`` (branch search at
-        ``x = 1``), ``walk`` (``x`` search), ``polish`` (the final full-tolerance steps);
-        ``iterations`` is their sum (empty for fixed-``x`` solves).
+        Map evaluations of :func:`solve_1rsb`: with the full quadrature rules by phase,
+        ``x1_roots`` (branch search at ``x = 1``), ``walk`` (``x`` search), ``polish`` (the final
+        full-tolerance steps), and ``coarse``, those made with the coarse rules (3-4x cheaper:
+        the ``x = 1`` scan and the start of the ``x`` search); ``iterations`` is their sum (empty
+        for fixed-``x`` solves).
     """
 
     x: float
