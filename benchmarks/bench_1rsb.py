@@ -13,7 +13,9 @@ search at ``x = 1``, ``walk`` the search in ``x``, ``pol`` the final full-tolera
 ``crs`` the coarse-rule ones, 3-4x cheaper, of the scan and the start of the search) and the time
 of one full-rule map evaluation at the solution.  Then one static (Kauzmann) transition point along ``alpha``, found
 from a ``--line-points``-point scan (every scan point a phase classification) plus its
-refinement and two side solves, reports its wall time.  No timing is asserted anywhere; the
+refinement and two side solves, reports its wall time; and a whole static line, the static
+``alpha_s(width)`` at ``--line-widths`` widths from 1.25 to 3 (each from a 12-point scan of
+``alpha``, one process).  No timing is asserted anywhere; the
 machine is shared, so read ratios, not absolute times.
 """
 from __future__ import annotations
@@ -21,6 +23,8 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+
+import numpy as np
 
 from replicaquant.model import Model
 from replicaquant.rs import solve_rs
@@ -54,6 +58,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3, help="repetitions per point (median)")
     ap.add_argument("--line-points", type=int, default=30, help="grid points of the static-line scan")
+    ap.add_argument("--line-widths", type=int, default=30, help="widths of the static line (0: skip)")
     args = ap.parse_args(argv)
 
     for _, m in POINTS:  # JIT warm-up (compiles or loads the numba cache)
@@ -93,6 +98,23 @@ def main(argv=None) -> int:
           f"refinement: "
           f"{dt:.1f} s ({dt / args.line_points:.2f} s/point), alpha_s = "
           f"{st.value:.5f}" if st.found else f"... not found: {st.message}")
+
+    if args.line_widths > 0:
+        widths = np.linspace(1.25, 3.0, args.line_widths)
+        t0 = time.perf_counter()
+        found = []
+        for w in widths:
+            mw = Model.uniform(2, float(w), alpha=0.65, beta=100.0, **LOWT)
+            p = transition_lines(mw, "alpha", (0.35, 0.95), n_scan=12, kinds=("static",),
+                                 xtol=1e-4)["static"]
+            if p.found:
+                found.append((float(w), p.value))
+        dt = time.perf_counter() - t0
+        print(f"static line alpha_s(width), b=2 beta=100, {args.line_widths} widths in [1.25, 3] "
+              f"(12-point alpha scans): {dt:.1f} s ({dt / args.line_widths:.2f} s/point), "
+              f"{len(found)} found, alpha_s from {found[0][1]:.4f} (width {found[0][0]:.3g}) to "
+              f"{found[-1][1]:.4f} (width {found[-1][0]:.3g})" if found else
+              f"static line: none found in {dt:.1f} s")
     return 0
 
 
