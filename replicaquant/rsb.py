@@ -1334,7 +1334,9 @@ def _below_fold(model, rs, last, opts, x_min, x_tol, ev):
     e.g. the fully frozen 1-bit branch (``q1 = Q = c^2``, ``q0`` near ``Q``) at large width
     beyond the AT line: fixed-``x`` solves at ``x`` decreasing geometrically (factor 0.85), each
     from the previous state, until one lands on a different branch (``q0`` or ``q1`` changes by
-    more than 10%: the branch below the fold); its Parisi maximum is then found by
+    more than 10%: the branch below the fold; a solve that does not converge within the walk's
+    budget of 150 maps is retried with the full ``max_iter``, since leaving the end of a branch
+    takes a few hundred iterations); its Parisi maximum is then found by
     :func:`_newton_walk` from there (certified relative to that point), else by the step walk.
     Returns ``(best, first point below the fold)`` or ``None``."""
     prev = last
@@ -1344,6 +1346,9 @@ def _below_fold(model, rs, last, opts, x_min, x_tol, ev):
             return None
         s_j = _solve_fixed_x(model, xj, prev.state, rs, **_walk_opts(opts))
         ev["walk"] += s_j.iterations
+        if not s_j.converged:  # the step off the fold's end is a long iteration: full budget
+            s_j = _solve_fixed_x(model, xj, prev.state, rs, **opts)
+            ev["walk"] += s_j.iterations
         if not (s_j.converged and s_j.rsb):
             return None
         if _is_jump(s_j.state, prev.state, prev.state, 0.0, first=True):

@@ -225,6 +225,37 @@ def test_one_bit_beyond_at_frozen_branch_fold_small_x():
     assert len(near) == 2 and all(s.free_energy < sol.free_energy for s in near)
 
 
+def test_one_bit_fold_exit_needing_a_long_iteration():
+    """1 bit, width 1.5, alpha 0.6, beta 100 (at = 4.2): the fully frozen x = 1 branch (q1 = Q =
+    c^2, q0 = 2.06) ends at a fold near x = 0.967; the fixed-x solve that steps off it onto the
+    branch with q0 ~ 0.88 takes ~250 iterations, more than the walk's 150-map budget, and the
+    solver used to give up ("branch not resolved", converged=False).  Independent route: plain
+    fixed-x solves (no quasi-Newton, no x search) continued on the small-q0 branch from x = 0.822:
+    f at x* (1 +- 15%) lies below f(x*), and Sigma = beta x^2 df/dx has opposite signs there (a
+    maximum of f: Sigma < 0 above, > 0 below).  x* is returned to x_tol = 1e-7 and the
+    neighbours are 15% away, so the comparison has a margin of order f'' (0.15 x*)^2 / 2."""
+    from replicaquant import rsb
+    M = Model.uniform(1, 1.5, alpha=0.6, beta=100.0, lam=1e-4, noise_var=0.1)
+    sol = solve_1rsb(M, warn=False)
+    assert sol.converged and sol.rsb, sol.message
+    assert 0.05 < sol.x < 0.12 and abs(sol.complexity) < 1e-7 and sol.q0 < 0.5 * sol.Q
+    assert sol.free_energy > sol.free_energy_rs
+    opts = rsb._search_opts({})
+    start = rsb._solve_fixed_x(M, 0.822, sol.state, sol.rs, **opts)
+    assert start.converged and start.q0 < 1.0  # the small-q0 branch
+    sides = []
+    prev = start
+    for x in np.geomspace(0.822, 1.15 * sol.x, 10)[1:]:
+        prev = rsb._solve_fixed_x(M, float(x), prev.state, sol.rs, **opts)
+        assert prev.converged and prev.rsb
+    sides.append(prev)
+    sides.append(rsb._solve_fixed_x(M, 0.85 * sol.x, sol.state, sol.rs, **opts))
+    above, below = sides
+    assert below.converged and below.rsb
+    assert above.free_energy < sol.free_energy and below.free_energy < sol.free_energy
+    assert above.complexity < 0.0 < below.complexity
+
+
 @pytest.mark.parametrize("alpha", [0.40, 0.41, 0.42])
 def test_x1_roots_resolve_a_pair_born_between_scan_points(alpha):
     """Just above the dynamical line the two new x = 1 roots are born together (saddle-node)
