@@ -26,7 +26,7 @@ from ..transitions import transition_lines
 from ._common import arr, write_figure
 
 NAME = "phase_lowT"
-EXPENSIVE = True  # full run: ~15 min of CPU (1RSB branch searches at beta = 50, 100), 2 processes
+EXPENSIVE = True  # full run: ~1 min of CPU (1RSB branch searches at beta = 50, 100), 2 processes
 BASE = dict(lam=1e-4, noise_var=0.1)
 PANELS = ((1, 50.0), (1, 100.0), (2, 50.0), (2, 100.0))
 LABEL_COLORS = {"RS": "#bbbbbb", "d1RSB": "#2c7fb8", "1RSB": "#d95f0e", "FRSB": "#7b3294"}
@@ -180,7 +180,8 @@ def draw(data):
     ax = axes[1, 1]
     for lab, c in LABEL_COLORS.items():
         ax.scatter([], [], color=c, s=30, marker="s", alpha=0.6, label=lab)
-    ax.scatter([], [], marker="x", s=12, color="0.25", label="x* not located")
+    if any(not s["converged"] for r in _rows(data) for s in r["scan"]):
+        ax.scatter([], [], marker="x", s=12, color="0.25", label="x* not located")
     for kind, (c, ls, mk) in LINE_STYLES.items():
         ax.plot([], [], color=c, ls=ls, marker=mk, ms=3.5,
                 label="AT (RS stability test alone)" if kind == "AT" else f"{kind} line")
@@ -247,10 +248,14 @@ def claims(data) -> list:
                 f"a drawn line ({n_ok}/{n_rows} scans)", n_ok == n_rows))
     bad = [(s, r) for r in _rows(data) for s in r["scan"] if not s["converged"]]
     bits_bad = sorted({p["bits"] for p in panels for r in p["rows"] for s in r["scan"] if not s["converged"]})
-    out.append((f"{len(bad)} scanned points (marked x; bits {bits_bad}) are not converged: FRSB "
-                "with at > 1 whose 1RSB maximum was not located (f is a lower bound); the Gardner "
-                "line is not resolved next to them",
-                all(s["label"] == "FRSB" and s["at"] > 1 for s, _ in bad)))
+    if bad:
+        out.append((f"{len(bad)} scanned points (marked x; bits {bits_bad}) are not converged: FRSB "
+                    "with at > 1 whose 1RSB maximum was not located (f is a lower bound); the "
+                    "Gardner line is not resolved next to them",
+                    all(s["label"] == "FRSB" and s["at"] > 1 for s, _ in bad)))
+    else:
+        n_pts = sum(len(r["scan"]) for r in _rows(data))
+        out.append((f"every scanned point is converged ({n_pts} points; none marked x)", True))
     ge = all(s["free_energy"] >= s["free_energy_rs"] - 1e-9 for r in _rows(data) for s in r["scan"])
     ge &= all(f >= f_rs - 1e-9 for c in data["gen"]["curves"]
               for f, f_rs in zip(c["free_energy"], c["free_energy_rs"]))
@@ -280,7 +285,8 @@ def caption(data) -> str:
              "Cells: the phase of every scanned point (grey RS, blue d1RSB, orange 1RSB, purple FRSB);",
              "lines: the transitions refined at each width (dynamical, static/Kauzmann, AT dashed = the",
              "only boundary the RS stability test sees, Gardner dotted); dash-dotted: omega* (RS optimal",
-             "width at alpha = 1); x: the 1RSB maximum was not located (FRSB, f a lower bound).", ""]
+             "width at alpha = 1); x (if any): the 1RSB maximum was not located (FRSB, f a lower",
+             "bound).", ""]
     for p in data["panels"]:
         lines.append(f"b = {p['bits']}, beta = {p['beta']:g} (omega* = {p['omega_star']:.4g}):")
         for r in p["rows"]:
