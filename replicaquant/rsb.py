@@ -971,8 +971,9 @@ _NEWTON_MAX = 40
 _NEWTON_COARSE_RES = 1e-6
 _NEWTON_COARSE_DX = 1e-4   # ... and the last x step below this (else x is still far from x*)
 #: forward-difference step of the coarse Jacobian: the coarse map's error jumps by ~1e-7 where
-#: its panel counts change, which a 1e-6 step would turn into O(0.1) Jacobian errors
-_FD_STEP_COARSE = 1e-4
+#: its panel counts change, which a 1e-6 step would turn into O(0.1) Jacobian errors (1e-4 left
+#: 4 of 5 hard cases uncertified, 1e-3 one; see _newton_search for what happens then)
+_FD_STEP_COARSE = 1e-3
 
 
 def _augmented(model, base, z):
@@ -988,15 +989,16 @@ def _augmented(model, base, z):
     return np.append(F - s, model.beta * x * x * g), rm
 
 
-def _newton_walk(model, rs, start, opts, *, x_min, x_tol, ev):
+def _newton_walk(model, rs, start, opts, *, x_min, x_tol, ev, coarse=True):
     """The Parisi maximum on ``start``'s branch by quasi-Newton on ``(s, x)`` jointly.
 
     Unknowns ``z = (m, q0, q1, chi1, x)``, equations ``F(s; x) = s`` and ``Sigma(s, x) = 0``
     (:func:`_augmented`): every map evaluation moves the state *and* ``x``.  The Jacobian is
     built once at the ``x = 1`` root by forward differences and then updated by Broyden's rule.
-    Until the residual falls below :data:`_NEWTON_COARSE_RES` and the ``x`` step below
+    With ``coarse`` (default): until the residual falls below :data:`_NEWTON_COARSE_RES` and the ``x`` step below
     :data:`_NEWTON_COARSE_DX`, the map uses the coarse quadrature (``RSB1Map(coarse=True)``; the
-    Jacobian costs 6 coarse evaluations: the start's residual and 5 differences); then the
+    Jacobian costs 6 coarse evaluations: the start's residual and 5 differences; ``coarse=False``:
+    the full rules throughout, the Jacobian from 5 full evaluations); then the
     residual is re-evaluated with the full rules at the same point and the iteration goes on with
     them, so convergence is judged on full-rule evaluations only (the last ``x`` step computed
     from a full residual).  A step changes ``x`` by at most the trust radius (``_NEWTON_DX0``, adapted
@@ -1019,11 +1021,18 @@ def _newton_walk(model, rs, start, opts, *, x_min, x_tol, ev):
     x0 = float(start.x)
     z = np.append(start.state, x0)
     sig1 = float(start.complexity)
-    r = _augmented(model, cbase, z)[0]  # the coarse residual at the start (differences need it)
-    J = _fd_jacobian(model, cbase, z, r, _FD_STEP_COARSE)
-    ev["coarse"] = ev.get("coarse", 0) + 6
-    coarse = True
+    ev.setdefault("coarse", 0)
     r_full = False  # was the r of the step just taken a full-rule one?
+    if coarse:
+        r = _augmented(model, cbase, z)[0]  # the coarse residual at the start (differences need it)
+        J = _fd_jacobian(model, cbase, z, r, _FD_STEP_COARSE)
+        ev["coarse"] += 6
+    else:  # the full rules throughout (the start is the x = 1 root: residual < tol there)
+        r = np.zeros(5)
+        r[4] = sig1
+        J = _fd_jacobian(model, base, z, r)
+        ev["walk"] += 5
+        r_full = True
     n_steps = 0
     radius = _NEWTON_DX0
     # total dSigma/dx on the branch at the start: d/dx of Sigma along ds/dx = -(R_s)^-1 R_x
@@ -1304,13 +1313,24 @@ def _fixed_x_solution(model, x, init, s_init, rs, split, opts):
     return replace(sol, iterations=n_iter, branch=f"fixed x = {x:.6g}")
 
 
+def _newton_search(model, rs, start, opts, x_min, x_tol, ev):
+    """:func:`_newton_walk` on the coarse rules first; if that is not certified (an approximate
+    Jacobian can end on a wrong-signed ``dSigma/dx`` or wander), the same search on the full
+    rules throughout -- the previous round's algorithm, still far cheaper than the step walk that
+    follows a second failure.  Returns the certified solution or ``None``."""
+    best = _newton_walk(model, rs, start, opts, x_min=x_min, x_tol=x_tol, ev=ev)
+    if best is None:
+        best = _newton_walk(model, rs, start, opts, x_min=x_min, x_tol=x_tol, ev=ev, coarse=False)
+    return best
+
+
 def _walk_branch(model, rs, start, opts, x_min, x_tol, ev):
     """``(best, kind, path, message)`` of ``start``'s branch: ``x = 1`` with ``Sigma(1) >= 0`` is
     its own maximum; otherwise the quasi-Newton search :func:`_newton_walk`, and if that is not
     certified, the step-by-step continuation :func:`_walk`.  ``ev`` collects the evaluations."""
     if start.x >= 1.0 and start.complexity >= 0.0:
         return start, "x=1", [start], "Sigma(1) >= 0: f decreases below x = 1"
-    best = _newton_walk(model, rs, start, opts, x_min=x_min, x_tol=x_tol, ev=ev)
+    best = _newton_search(model, rs, start, opts, x_min, x_tol, ev)
     if best is not None:
         return best, "interior", [start, best], (f"Sigma(x) = 0 at x* = {best.x:.6g} (quasi-Newton "
                                                  "on (state, x), certified)")
@@ -1329,6 +1349,13 @@ def _walk_branch(model, rs, start, opts, x_min, x_tol, ev):
     return best, kind, path, msg
 
 
+#: a descent below a fold retries a non-converged step with the full ``max_iter`` (leaving a
+#: fold's end takes 250-500 maps: the accelerated loop stalls and the root finder or the damped
+#: fallback finishes; 600 was not enough at the phase_lowT points) only while it has spent less
+#: than this many maps (a branch that never jumps would otherwise cost 30 such retries)
+_FOLD_BUDGET = 1000
+
+
 def _below_fold(model, rs, last, opts, x_min, x_tol, ev):
     """Where a branch ends at a fold with ``Sigma < 0`` (``f`` still growing as ``x`` decreases),
     e.g. the fully frozen 1-bit branch (``q1 = Q = c^2``, ``q0`` near ``Q``) at large width
@@ -1336,19 +1363,23 @@ def _below_fold(model, rs, last, opts, x_min, x_tol, ev):
     from the previous state, until one lands on a different branch (``q0`` or ``q1`` changes by
     more than 10%: the branch below the fold; a solve that does not converge within the walk's
     budget of 150 maps is retried with the full ``max_iter``, since leaving the end of a branch
-    takes a few hundred iterations); its Parisi maximum is then found by
+    takes a few hundred iterations, while this descent has spent less than :data:`_FOLD_BUDGET`);
+    its Parisi maximum is then found by
     :func:`_newton_walk` from there (certified relative to that point), else by the step walk.
     Returns ``(best, first point below the fold)`` or ``None``."""
     prev = last
+    used = 0
     for _ in range(30):
         xj = max(0.85 * prev.x, x_min)
         if xj >= prev.x:
             return None
         s_j = _solve_fixed_x(model, xj, prev.state, rs, **_walk_opts(opts))
         ev["walk"] += s_j.iterations
-        if not s_j.converged:  # the step off the fold's end is a long iteration: full budget
+        used += s_j.iterations
+        if not s_j.converged and used < _FOLD_BUDGET:  # leaving a fold's end: ~250 maps
             s_j = _solve_fixed_x(model, xj, prev.state, rs, **opts)
             ev["walk"] += s_j.iterations
+            used += s_j.iterations
         if not (s_j.converged and s_j.rsb):
             return None
         if _is_jump(s_j.state, prev.state, prev.state, 0.0, first=True):
@@ -1358,7 +1389,7 @@ def _below_fold(model, rs, last, opts, x_min, x_tol, ev):
         return None
     if s_j.complexity >= 0.0 or not s_j.free_energy > last.free_energy:
         return None
-    b2 = _newton_walk(model, rs, s_j, opts, x_min=x_min, x_tol=x_tol, ev=ev)
+    b2 = _newton_search(model, rs, s_j, opts, x_min, x_tol, ev)
     if b2 is None:
         counter = [0]
         b2, kind, _, _, _ = _walk(model, rs, s_j, dict(opts, counter=counter), x_min=x_min,
