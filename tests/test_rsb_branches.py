@@ -167,6 +167,29 @@ def test_quasi_newton_search_agrees_with_the_step_walk_and_counts_evaluations(ex
     assert sol.iterations < 60  # was ~100 with fixed-x solves at every walk point
 
 
+@pytest.mark.parametrize("bits, width, alpha, beta", [
+    (1, 0.41076074127457796, 1.2097864794427224, 81.91990966464031),
+    (3, 2.844571795073453, 1.518982697947084, 46.47813477775971),
+])
+def test_coarse_search_falls_back_to_the_full_rules_not_to_the_step_walk(bits, width, alpha, beta):
+    """Two of 300 random low-temperature models where the quasi-Newton x* search on the coarse
+    rules ended uncertified (wrong-signed Broyden dSigma/dx, or a wandering search) with a 1e-4
+    difference step; with 1e-3 the second is certified on the coarse rules, the first still needs
+    the rerun of the search on the full rules (last round's algorithm) before the step walk.
+    Independent route: the step walk itself (fixed-x solves from secant predictions, Illinois on
+    Sigma) from the same x = 1 root lands on the same maximum (both to x_tol ~ 1e-7: |dx| < 1e-6,
+    f to 1e-11 since df/dx = 0 there)."""
+    from replicaquant import rsb as R
+    m = Model.uniform(bits, width, alpha=alpha, beta=beta, lam=1e-4, noise_var=0.1)
+    sol = solve_1rsb(m, warn=False)
+    assert sol.converged and sol.rsb, sol.message
+    win = max((b for b in sol.branches if b.kind == "interior"), key=lambda b: b.free_energy)
+    assert "quasi-Newton" in win.message, win.message
+    ref, kind, _, _, _ = R._walk(m, sol.rs, win.at_one, R._search_opts({}), x_min=1e-3, x_tol=1e-9)
+    assert kind == "interior"
+    assert abs(ref.x - sol.x) < 1e-6 and abs(ref.free_energy - sol.free_energy) < 1e-11
+
+
 def test_one_bit_large_width_small_x_branch_kept_and_verified():
     """1 bit, width 3, alpha 0.5, beta 100: the frozen branch's maximum sits at small x
     (x* ~ 0.04, x* beta ~ 4); the branch must not be lost on the way down from x = 1.
