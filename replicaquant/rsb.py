@@ -584,18 +584,18 @@ def x1_roots(model: Model, rs: RSSolution, *, t_grid=None, collapse_tol: float =
     scale = max(rs.Q - rs.q, 1e-300)
     n_extra = 0
 
-    def k_with(fmap, t):
+    def k_with(fmap, t):  # (k, full-state residual, |F_q1 - q1| / |F_q1|)
         s = _state_x1(rs, t)
         fx = fmap(s)
-        return float(fx[2] - s[2]) / scale / (1.0 - t), residual_norm(s, fx)
+        step = float(fx[2] - s[2])
+        return step / scale / (1.0 - t), residual_norm(s, fx), abs(step) / max(abs(fx[2]), 1e-300)
 
-    def k(t):  # the full rules
-        return k_with(rsmap, t)
+    def k(t):  # the full rules: (k, residual)
+        return k_with(rsmap, t)[:2]
 
-    def k_coarse(t):  # (k, |F_q1 - q1| / |F_q1|) with the coarse rules
-        s = _state_x1(rs, t)
-        fx = cmap(s)
-        return float(fx[2] - s[2]) / scale / (1.0 - t), abs(fx[2] - s[2]) / max(abs(fx[2]), 1e-300)
+    def k_coarse(t):  # the coarse rules: (k, relative step)
+        v, _, rel = k_with(cmap, t)
+        return v, rel
 
     def k_sign(t):  # coarse, unless too close to 0 for its sign to be trusted
         v, rel = k_coarse(t)
@@ -705,7 +705,6 @@ def _refine_root(kc, k, ta, fa, tb, fb, tol):
     to the root), at most :data:`_X1_SECANT_MAX`; if they do not converge inside the bracket,
     :func:`_illinois_root` on the full ``k``.  Returns ``(t, converged, residual)``."""
     pts = []
-
     last = [math.inf]
 
     def value(t):
@@ -731,7 +730,7 @@ def _refine_root(kc, k, ta, fa, tb, fb, tol):
                 break
             t_prev, k_prev = t, kt
             t = t - kt / slope
-            if not lo < t < hi or t >= 1.0:
+            if not lo < t < hi:  # hi <= 1: never at t = 1 (RS itself)
                 break
     return _illinois_root(k, ta, fa, tb, fb, tol)
 
@@ -1121,12 +1120,13 @@ def _clip_chi1(z, zn):
     return zn
 
 
-def _fd_jacobian(model, base, z, r, step=None):
+def _fd_jacobian(model, base, z, r, step=_FD_STEP):
     """Forward-difference Jacobian of :func:`_augmented` at ``z`` (``r`` its value there; five
-    evaluations; ``m`` and ``x`` are stepped downwards to stay feasible and ``x <= 1``)."""
+    evaluations of relative step ``step``; ``m`` and ``x`` are stepped downwards to stay feasible
+    and ``x <= 1``)."""
     J = np.empty((5, 5))
     for j in range(5):
-        h = (_FD_STEP if step is None else step) * max(1.0, abs(z[j]))
+        h = step * max(1.0, abs(z[j]))
         if j in (0, 4):
             h = -h
         zp = z.copy()
@@ -1326,7 +1326,7 @@ def _newton_search(model, rs, start, opts, x_min, x_tol, ev):
 
 def _walk_branch(model, rs, start, opts, x_min, x_tol, ev):
     """``(best, kind, path, message)`` of ``start``'s branch: ``x = 1`` with ``Sigma(1) >= 0`` is
-    its own maximum; otherwise the quasi-Newton search :func:`_newton_walk`, and if that is not
+    its own maximum; otherwise the quasi-Newton search :func:`_newton_search`, and if that is not
     certified, the step-by-step continuation :func:`_walk`.  ``ev`` collects the evaluations."""
     if start.x >= 1.0 and start.complexity >= 0.0:
         return start, "x=1", [start], "Sigma(1) >= 0: f decreases below x = 1"

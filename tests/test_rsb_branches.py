@@ -167,6 +167,19 @@ def test_quasi_newton_search_agrees_with_the_step_walk_and_counts_evaluations(ex
     assert sol.iterations < 60  # was ~100 with fixed-x solves at every walk point
 
 
+def _assert_bruteforce_fixed_point(M, sol):
+    """The brute-force NumPy 1RSB map (sympy channel, double trapezoid grid for the prior side)
+    at ``sol``'s state: a fixed point to 2e-5 and the same f to 2e-7 (grids resolving the steps
+    of width 1/(beta dc) by >= 2.5 points agree to ~1e-6 in the state)."""
+    fn = D.numeric_functions()
+    base = (M.alpha, M.beta, sol.x, M.rho, M.noise_var, sol.m, sol.q0, sol.q1, sol.Q)
+    mhat, qhat0, qhat1, Ahat = fn["channel"](*base)
+    Phi, m, q0, q1, Q, chi1, ephi = _bruteforce_prior(M.levels, M.lam + Ahat, M.beta, sol.x, mhat,
+                                                      qhat0, qhat1, M.rho)
+    np.testing.assert_allclose([m, q0, q1, chi1], [sol.m, sol.q0, sol.q1, sol.chi1], atol=2e-5)
+    assert abs(fn["f_rest"](*base, mhat, qhat0, qhat1, Ahat) - Phi - sol.free_energy) < 2e-7
+
+
 @pytest.mark.parametrize("bits, width, alpha, beta", [
     (1, 0.41076074127457796, 1.2097864794427224, 81.91990966464031),
     (3, 2.844571795073453, 1.518982697947084, 46.47813477775971),
@@ -202,14 +215,8 @@ def test_one_bit_large_width_small_x_branch_kept_and_verified():
     assert sol.converged and sol.rsb and 0.01 < sol.x < 0.1, sol.message
     assert abs(sol.complexity) < 1e-7 and sol.free_energy > sol.free_energy_rs
     win = next(b for b in sol.branches if b.kind == "interior")
-    fn = D.numeric_functions()
-    base = (M.alpha, M.beta, sol.x, M.rho, M.noise_var, sol.m, sol.q0, sol.q1, sol.Q)
-    mhat, qhat0, qhat1, Ahat = fn["channel"](*base)
-    Phi, m, q0, q1, Q, chi1, ephi = _bruteforce_prior(M.levels, M.lam + Ahat, M.beta, sol.x, mhat,
-                                                      qhat0, qhat1, M.rho)
     # steps of width 1/(beta dc) = 1/600 in h resolved by >= 2.5 grid points: ~1e-6 agreement
-    np.testing.assert_allclose([m, q0, q1, chi1], [sol.m, sol.q0, sol.q1, sol.chi1], atol=2e-5)
-    assert abs(fn["f_rest"](*base, mhat, qhat0, qhat1, Ahat) - Phi - sol.free_energy) < 2e-7
+    _assert_bruteforce_fixed_point(M, sol)
     xs = list(np.geomspace(0.9, 1.6 * sol.x, 12)) + [1.2 * sol.x + 1e-4, 1.2 * sol.x, 1.2 * sol.x - 1e-4]
     path = follow_branch(M, win.at_one, xs)
     assert len(path) == len(xs) and all(s.converged and s.rsb for s in path)
@@ -236,14 +243,8 @@ def test_one_bit_beyond_at_frozen_branch_fold_small_x():
     assert "fold" in win.message, win.message
     assert 0.2 < sol.x * M.beta < 5.0 and abs(sol.complexity) < 1e-7
     assert sol.free_energy > sol.free_energy_rs and sol.q0 < 0.5 * sol.Q
-    fn = D.numeric_functions()
-    base = (M.alpha, M.beta, sol.x, M.rho, M.noise_var, sol.m, sol.q0, sol.q1, sol.Q)
-    mhat, qhat0, qhat1, Ahat = fn["channel"](*base)
-    Phi, m, q0, q1, Q, chi1, ephi = _bruteforce_prior(M.levels, M.lam + Ahat, M.beta, sol.x, mhat,
-                                                      qhat0, qhat1, M.rho)
     # step width 1/(beta dc) = 1/300 in h, resolved by the brute-force grids: ~1e-6 agreement
-    np.testing.assert_allclose([m, q0, q1, chi1], [sol.m, sol.q0, sol.q1, sol.chi1], atol=2e-5)
-    assert abs(fn["f_rest"](*base, mhat, qhat0, qhat1, Ahat) - Phi - sol.free_energy) < 2e-7
+    _assert_bruteforce_fixed_point(M, sol)
     near = follow_branch(M, sol, [sol.x * 1.1]) + follow_branch(M, sol, [sol.x * 0.9])
     assert len(near) == 2 and all(s.free_energy < sol.free_energy for s in near)
 
@@ -253,7 +254,8 @@ def test_one_bit_fold_exit_needing_a_long_iteration():
     c^2, q0 = 2.06) ends at a fold near x = 0.967; the fixed-x solve that steps off it onto the
     branch with q0 ~ 0.88 takes ~250 iterations, more than the walk's 150-map budget, and the
     solver used to give up ("branch not resolved", converged=False).  Independent route: plain
-    fixed-x solves (no quasi-Newton, no x search) continued on the small-q0 branch from x = 0.822:
+    fixed-x solves (no quasi-Newton, no x search) continued on the small-q0 branch from x = 0.822
+    by ``follow_branch``:
     f at x* (1 +- 15%) lies below f(x*), and Sigma = beta x^2 df/dx has opposite signs there (a
     maximum of f: Sigma < 0 above, > 0 below).  x* is returned to x_tol = 1e-7 and the
     neighbours are 15% away, so the comparison has a margin of order f'' (0.15 x*)^2 / 2."""
@@ -266,14 +268,11 @@ def test_one_bit_fold_exit_needing_a_long_iteration():
     opts = rsb._search_opts({})
     start = rsb._solve_fixed_x(M, 0.822, sol.state, sol.rs, **opts)
     assert start.converged and start.q0 < 1.0  # the small-q0 branch
-    sides = []
-    prev = start
-    for x in np.geomspace(0.822, 1.15 * sol.x, 10)[1:]:
-        prev = rsb._solve_fixed_x(M, float(x), prev.state, sol.rs, **opts)
-        assert prev.converged and prev.rsb
-    sides.append(prev)
-    sides.append(rsb._solve_fixed_x(M, 0.85 * sol.x, sol.state, sol.rs, **opts))
-    above, below = sides
+    xs = list(np.geomspace(0.822, 1.15 * sol.x, 10)[1:])
+    path = follow_branch(M, start, xs)
+    assert len(path) == len(xs) and all(s.converged and s.rsb for s in path)
+    above = path[-1]
+    below = follow_branch(M, sol, [0.85 * sol.x])[0]
     assert below.converged and below.rsb
     assert above.free_energy < sol.free_energy and below.free_energy < sol.free_energy
     assert above.complexity < 0.0 < below.complexity
